@@ -1,0 +1,125 @@
+// Compare analytic gradients with central finite differences, with PyTorch's
+// defaults. The output is reduced to a scalar as sum(out * r) with a fixed random r,
+// so one backward pass checks every input element at once.
+
+import { allocate } from "./dtype.js";
+import { createRng } from "./random.js";
+import { flat, fmt, isPacked } from "./strides.js";
+import { fromFlat, noGrad, Tensor } from "./tensor.js";
+
+export interface GradcheckOptions {
+  /** Finite-difference step. Default 1e-6. */
+  eps?: number;
+  /** Absolute tolerance. Default 1e-5. */
+  atol?: number;
+  /** Relative tolerance. Default 1e-3. */
+  rtol?: number;
+  /** Seed of the random projection r. Default 0. */
+  seed?: number;
+  /** Stop listing failures after this many. Default 10. */
+  maxFailures?: number;
+}
+
+export interface GradcheckFailure {
+  /** Position of the input in `inputs`. */
+  input: number;
+  /** Multi-index of the element. */
+  index: number[];
+  analytic: number;
+  numeric: number;
+}
+
+export interface GradcheckReport {
+  ok: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  failures: GradcheckFailure[];
+  /** A readable summary naming the first failures. */
+  message: string;
+}
+
+function unravel(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return idx;
+}
+
+/**
+ * Check d fn / d input for every input that requires grad: pass where
+ * |analytic - numeric| <= atol + rtol * |numeric|. Inputs should be float64.
+ * Example: `expect(gradcheck((x) => x.tanh(), [randn([3], { requiresGrad: true })]).ok).toBe(true)`.
+ */
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, maxFailures = 10 } = opts;
+  if (typeof fn !== "function") throw new TypeError(`gradcheck: fn must be a function`);
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new TypeError(`gradcheck: inputs must be an array of Tensors`);
+  const checked = inputs.map((t) => t.requiresGrad);
+  if (!checked.some(Boolean)) throw new Error(`gradcheck: no input requires grad; create them with { requiresGrad: true }`);
+  inputs.forEach((t, i) => {
+    if (t.requiresGrad && !t.isLeaf) throw new Error(`gradcheck: inputs[${i}] is not a leaf tensor`);
+    if (t.requiresGrad && !isPacked(t.data)) throw new Error(`gradcheck: inputs[${i}] ${fmt(t.shape)} must own a packed buffer (pass a fresh tensor, not a view)`);
+  });
+
+  const first = fn(...inputs);
+  if (!(first instanceof Tensor)) throw new TypeError(`gradcheck: fn must return a Tensor`);
+  const rng = createRng(seed);
+  const r = allocate("float64", first.size).map(() => rng.random() * 2 - 1);
+  const rTensor = fromFlat(r, first.shape);
+  const objective = (): number => {
+    const out = flat(fn(...inputs).data);
+    let s = 0;
+    for (let i = 0; i < r.length; i++) s += out[i] * r[i];
+    return s;
+  };
+
+  // Analytic: one backward of sum(out * r), with the inputs' own .grad set aside.
+  const saved = inputs.map((t) => t.grad);
+  inputs.forEach((t) => (t.grad = null));
+  const analytic: (Float64Array | null)[] = [];
+  try {
+    if (first.requiresGrad) first.mul(rTensor).sum().backward();
+    inputs.forEach((t, i) => {
+      if (!checked[i]) return analytic.push(null);
+      analytic.push(t.grad === null ? new Float64Array(t.size) : Float64Array.from(t.grad.toTypedArray()));
+    });
+  } finally {
+    inputs.forEach((t, i) => (t.grad = saved[i]));
+  }
+
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  const failures: GradcheckFailure[] = [];
+  let failureCount = 0;
+  noGrad(() => {
+    inputs.forEach((t, i) => {
+      const a = analytic[i];
+      if (a === null) return;
+      const x = t.data.data;
+      for (let j = 0; j < x.length; j++) {
+        const orig = x[j];
+        x[j] = orig + eps;
+        const plus = objective();
+        x[j] = orig - eps;
+        const minus = objective();
+        x[j] = orig;
+        const numeric = (plus - minus) / (2 * eps);
+        const err = Math.abs(a[j] - numeric);
+        maxAbsError = Math.max(maxAbsError, err);
+        if (numeric !== 0) maxRelError = Math.max(maxRelError, err / Math.abs(numeric));
+        if (!(err <= atol + rtol * Math.abs(numeric))) {
+          failureCount++;
+          if (failures.length < maxFailures) failures.push({ input: i, index: unravel(j, t.shape), analytic: a[j], numeric });
+        }
+      }
+    });
+  });
+  const ok = failureCount === 0;
+  const lines = failures.map((f) => `  inputs[${f.input}]${fmt(f.index)}: analytic ${f.analytic} vs numeric ${f.numeric}`);
+  const message = ok
+    ? `gradcheck: ok (max abs error ${maxAbsError.toExponential(2)}, max rel error ${maxRelError.toExponential(2)})`
+    : `gradcheck: ${failureCount} element(s) differ (atol ${atol}, rtol ${rtol}):\n${lines.join("\n")}${failureCount > failures.length ? "\n  ..." : ""}`;
+  return { ok, maxAbsError, maxRelError, failures, message };
+}

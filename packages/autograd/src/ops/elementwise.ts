@@ -1,0 +1,195 @@
+// Elementwise ops with NumPy broadcasting. Same-shape packed inputs take a flat loop;
+// everything else goes through ndarray-ops on zero-stride broadcast views.
+// Backward rules may return broadcast-shaped gradients: the engine sums them back.
+
+import ops from "ndarray-ops";
+import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
+import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
+import { fromFlat, record, Tensor } from "../tensor.js";
+
+type BinaryKind = "add" | "sub" | "mul" | "div";
+
+function checkTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describe(x)}`);
+}
+
+function describe(x: unknown): string {
+  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+}
+
+/** A number operand as a 0-d constant; an integer keeps an int32 tensor int32. */
+function scalarLike(op: string, x: number, like: Tensor): Tensor {
+  if (typeof x !== "number") throw new TypeError(`${op}: b must be a Tensor or a number, got ${describe(x)}`);
+  const dtype: Dtype = like.dtype === "int32" && !Number.isInteger(x) ? getDefaultDtype() : like.dtype;
+  const data = allocate(dtype, 1);
+  data[0] = x;
+  return fromFlat(data, []);
+}
+
+function binaryForward(op: BinaryKind, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  let dtype = promote(a.dtype, b.dtype);
+  if (op === "div" && dtype === "int32") dtype = getDefaultDtype();
+  const out = allocate(dtype, sizeOf(shape));
+  if (sameShape(a.shape, b.shape) && isPacked(a.data) && isPacked(b.data)) {
+    flatBinary(op, out, a.data.data, b.data.data);
+  } else if (b.size === 1 && isPacked(a.data) && sameShape(a.shape, shape)) {
+    flatScalar(op, out, a.data.data, flat(b.data)[0]);
+  } else if (out.length > 0) {
+    const dst = view(out, shape);
+    ops[op](dst, broadcastView(a.data, shape), broadcastView(b.data, shape));
+  }
+  return fromFlat(out, shape);
+}
+
+function flatBinary(op: BinaryKind, out: TypedArray, x: TypedArray, y: TypedArray): void {
+  const n = out.length;
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+      break;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+      break;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+      break;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = x[i] / y[i];
+      break;
+  }
+}
+
+function flatScalar(op: BinaryKind, out: TypedArray, x: TypedArray, s: number): void {
+  const n = out.length;
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = x[i] + s;
+      break;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = x[i] - s;
+      break;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = x[i] * s;
+      break;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = x[i] / s;
+      break;
+  }
+}
+
+function operands(op: string, a: Tensor, b: Tensor | number): [Tensor, Tensor] {
+  checkTensor(op, "a", a);
+  return [a, b instanceof Tensor ? b : scalarLike(op, b, a)];
+}
+
+/** a + b with broadcasting. Example: `add(x, 1)`. */
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  const [x, y] = operands("add", a, b);
+  // d a = dout, d b = dout
+  const out = binaryForward("add", x, y);
+  return record("add", [x, y], out.data, out.shape, (g) => [g, g]);
+}
+
+/** a - b with broadcasting. */
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  const [x, y] = operands("sub", a, b);
+  // d a = dout, d b = -dout
+  const out = binaryForward("sub", x, y);
+  return record("sub", [x, y], out.data, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null]);
+}
+
+/** a * b with broadcasting. */
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  const [x, y] = operands("mul", a, b);
+  // d a = dout * b, d b = dout * a
+  const out = binaryForward("mul", x, y);
+  return record("mul", [x, y], out.data, out.shape, (g) => [
+    x.requiresGrad ? mul(g, y) : null,
+    y.requiresGrad ? mul(g, x) : null,
+  ]);
+}
+
+/** a / b with broadcasting (true division: int32 / int32 gives floats). */
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  const [x, y] = operands("div", a, b);
+  const out = binaryForward("div", x, y);
+  // d a = dout / b, d b = -dout * a / b² = -dout * out / b
+  return record("div", [x, y], out.data, out.shape, (g) => [
+    x.requiresGrad ? div(g, y) : null,
+    y.requiresGrad ? neg(mul(g, out)).div(y) : null,
+  ]);
+}
+
+/**
+ * A unary op: `f` maps each input value to the output, `df(x, y)` is dy/dx from the
+ * input and output values. Output dtype: the input's float dtype (int32 inputs give
+ * the default float dtype), or int32 for neg of int32.
+ */
+function unary(op: string, a: Tensor, f: (x: number) => number, df: (x: number, y: number) => number, keepInt = false): Tensor {
+  checkTensor(op, "a", a);
+  const x = flat(a.data);
+  const dtype: Dtype = isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype();
+  const y = allocate(dtype, x.length);
+  for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+  return record(op, [a], y, a.shape, (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(a.dtype, x.length);
+    for (let i = 0; i < x.length; i++) dx[i] = gv[i] * df(x[i], y[i]);
+    return [fromFlat(dx, a.shape)];
+  });
+}
+
+// d neg = -1
+export const neg = (a: Tensor): Tensor => unary("neg", a, (x) => -x, () => -1, true);
+// d exp = y
+export const exp = (a: Tensor): Tensor => unary("exp", a, Math.exp, (_x, y) => y);
+// d log = 1 / x
+export const log = (a: Tensor): Tensor => unary("log", a, Math.log, (x) => 1 / x);
+// d sqrt = 1 / (2 y)
+export const sqrt = (a: Tensor): Tensor => unary("sqrt", a, Math.sqrt, (_x, y) => 0.5 / y);
+// d tanh = 1 - y²
+export const tanh = (a: Tensor): Tensor => unary("tanh", a, Math.tanh, (_x, y) => 1 - y * y);
+// d sigmoid = y (1 - y); the two branches keep exp from overflowing
+export const sigmoid = (a: Tensor): Tensor => unary("sigmoid", a, sigmoidValue, (_x, y) => y * (1 - y));
+// d relu = 1 where x > 0, else 0
+export const relu = (a: Tensor): Tensor => unary("relu", a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0), true);
+
+function sigmoidValue(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** x ** exponent for a number exponent. */
+export function pow(a: Tensor, exponent: number): Tensor {
+  if (typeof exponent !== "number" || Number.isNaN(exponent)) {
+    throw new TypeError(`pow: exponent must be a number, got ${describe(exponent)}`);
+  }
+  // d pow = p x^(p-1)
+  return unary("pow", a, (x) => x ** exponent, (x) => (exponent === 0 ? 0 : exponent * x ** (exponent - 1)));
+}
+
+/** Convert to another dtype; float to float conversion passes gradients through. */
+export function to(a: Tensor, dtype: Dtype): Tensor {
+  checkTensor("to", "a", a);
+  checkDtype("to", dtype);
+  if (dtype === a.dtype) return a;
+  const x = flat(a.data);
+  const y = allocate(dtype, x.length);
+  if (dtype === "int32") {
+    for (let i = 0; i < x.length; i++) y[i] = Math.trunc(x[i]);
+    return fromFlat(y, a.shape);
+  }
+  y.set(x);
+  // d to = 1 (the gradient is converted back to the input's dtype)
+  return record("to", [a], y, a.shape, (g) => [to(g, a.dtype)]);
+}
+
+/** The tensor's values in a packed buffer of its own, detached. */
+export function clone(a: Tensor): Tensor {
+  checkTensor("clone", "a", a);
+  const out = allocate(a.dtype, a.size);
+  out.set(flat(a.data));
+  return fromFlat(out, a.shape);
+}

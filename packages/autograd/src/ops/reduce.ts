@@ -1,0 +1,222 @@
+// Reductions and normalisations along one dim. Each works on a packed buffer seen as
+// [outer, n, inner] around the dim, so one loop serves every rank.
+
+import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
+import { aroundDim, flat, fmt, normDim } from "../strides.js";
+import { fromFlat, record, Tensor } from "../tensor.js";
+
+function checkTensor(op: string, a: unknown): asserts a is Tensor {
+  if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
+}
+
+function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
+  const out = shape.slice();
+  if (keepDim) out[dim] = 1;
+  else out.splice(dim, 1);
+  return out;
+}
+
+function floatDtype(d: Dtype): Dtype {
+  return isFloat(d) ? d : getDefaultDtype();
+}
+
+/** Repeat a reduced gradient along `dim`: g [outer, inner] → [outer, n, inner], times `scale`. */
+function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, scale = 1): Tensor {
+  const [outer, n, inner] = aroundDim(shape, dim);
+  const gv = flat(g.data);
+  const out = allocate(dtype, outer * n * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const base = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) out[base + i] = gv[o * inner + i] * scale;
+    }
+  }
+  return fromFlat(out, shape);
+}
+
+/** Sum of all elements, or along `dim`. Example: `x.sum(1, true)`. */
+export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
+  checkTensor("sum", a);
+  const x = flat(a.data);
+  const dtype = a.dtype;
+  if (dim === undefined) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    const out = allocate(dtype, 1);
+    out[0] = s;
+    const shape = keepDim ? a.shape.map(() => 1) : [];
+    // d sum = 1 for every element
+    return record("sum", [a], out, shape, (g) => {
+      const gv = flat(g.data)[0];
+      return [fromFlat(allocate(dtype, a.size).fill(gv), a.shape)];
+    });
+  }
+  const d = normDim("sum", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  const out = allocate(dtype, outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const base = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) out[o * inner + i] += x[base + i];
+    }
+  }
+  // d sum = 1, repeated along dim
+  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)]);
+}
+
+/** Mean of all elements, or along `dim`. */
+export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
+  checkTensor("mean", a);
+  const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.ndim)];
+  const x = isFloat(a.dtype) ? a : a.to(getDefaultDtype());
+  // mean = sum / n, so d mean = 1/n
+  return sum(x, dim, keepDim).div(count);
+}
+
+/** Largest value along `dim` (the values; see argmax for the indices). */
+export function max(a: Tensor, dim: number, keepDim = false): Tensor {
+  checkTensor("max", a);
+  const d = normDim("max", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  if (n === 0) throw new Error(`max: dim ${dim} of ${fmt(a.shape)} is empty`);
+  const x = flat(a.data);
+  const idx = argmaxIndices(x, outer, n, inner);
+  const out = allocate(a.dtype, outer * inner);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[o * inner + i] = x[(o * n + idx[o * inner + i]) * inner + i];
+  // d max = 1 at the (first) largest element, 0 elsewhere
+  return record("max", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(a.dtype, a.size);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
+    return [fromFlat(dx, a.shape)];
+  });
+}
+
+function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): Int32Array {
+  const idx = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      let bestValue = x[o * n * inner + i];
+      for (let j = 1; j < n; j++) {
+        const v = x[(o * n + j) * inner + i];
+        // NaN wins, as in PyTorch: it propagates instead of hiding.
+        if (v > bestValue || (Number.isNaN(v) && !Number.isNaN(bestValue))) {
+          best = j;
+          bestValue = v;
+        }
+      }
+      idx[o * inner + i] = best;
+    }
+  }
+  return idx;
+}
+
+/** Index of the largest value along `dim`, as int32 (no gradient). */
+export function argmax(a: Tensor, dim: number): Tensor {
+  checkTensor("argmax", a);
+  const d = normDim("argmax", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  if (n === 0) throw new Error(`argmax: dim ${dim} of ${fmt(a.shape)} is empty`);
+  return fromFlat(argmaxIndices(flat(a.data), outer, n, inner), reducedShape(a.shape, d, false));
+}
+
+/**
+ * Row-wise stable log-sum-exp over [outer, n, inner]: m + log Σ exp(x - m), with m the
+ * row max, so logits of ±1000 stay finite.
+ */
+function lse(x: TypedArray, outer: number, n: number, inner: number): Float64Array {
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let m = -Infinity;
+      for (let j = 0; j < n; j++) m = Math.max(m, x[(o * n + j) * inner + i]);
+      if (m === -Infinity || !Number.isFinite(m)) {
+        out[o * inner + i] = m;
+        continue;
+      }
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.exp(x[(o * n + j) * inner + i] - m);
+      out[o * inner + i] = m + Math.log(s);
+    }
+  }
+  return out;
+}
+
+/** log Σ exp(x) along `dim`, computed stably. */
+export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
+  checkTensor("logSumExp", a);
+  const d = normDim("logSumExp", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  const x = flat(a.data);
+  const dtype = floatDtype(a.dtype);
+  const l = lse(x, outer, n, inner);
+  const out = allocate(dtype, l.length);
+  out.set(l);
+  // d lse = softmax(x) = exp(x - lse)
+  return record("logSumExp", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(dtype, a.size);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < n; j++)
+        for (let i = 0; i < inner; i++) {
+          const p = (o * n + j) * inner + i;
+          dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
+        }
+    return [fromFlat(dx, a.shape)];
+  });
+}
+
+/** log softmax along `dim`: x - logSumExp(x), stable. */
+export function logSoftmax(a: Tensor, dim: number): Tensor {
+  checkTensor("logSoftmax", a);
+  const d = normDim("logSoftmax", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  const x = flat(a.data);
+  const dtype = floatDtype(a.dtype);
+  const l = lse(x, outer, n, inner);
+  const y = allocate(dtype, a.size);
+  for (let o = 0; o < outer; o++) for (let j = 0; j < n; j++) for (let i = 0; i < inner; i++) y[(o * n + j) * inner + i] = x[(o * n + j) * inner + i] - l[o * inner + i];
+  // d logSoftmax: dx = dout - softmax · Σ_j dout_j
+  return record("logSoftmax", [a], y, a.shape, (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(dtype, a.size);
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += gv[(o * n + j) * inner + i];
+        for (let j = 0; j < n; j++) {
+          const p = (o * n + j) * inner + i;
+          dx[p] = gv[p] - Math.exp(y[p]) * s;
+        }
+      }
+    return [fromFlat(dx, a.shape)];
+  });
+}
+
+/** softmax along `dim`, stable. */
+export function softmax(a: Tensor, dim: number): Tensor {
+  checkTensor("softmax", a);
+  const d = normDim("softmax", dim, a.ndim);
+  const [outer, n, inner] = aroundDim(a.shape, d);
+  const x = flat(a.data);
+  const dtype = floatDtype(a.dtype);
+  const l = lse(x, outer, n, inner);
+  const y = allocate(dtype, a.size);
+  for (let o = 0; o < outer; o++) for (let j = 0; j < n; j++) for (let i = 0; i < inner; i++) y[(o * n + j) * inner + i] = Math.exp(x[(o * n + j) * inner + i] - l[o * inner + i]);
+  // d softmax: dx = y · (dout - Σ_j dout_j y_j)
+  return record("softmax", [a], y, a.shape, (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(dtype, a.size);
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += gv[(o * n + j) * inner + i] * y[(o * n + j) * inner + i];
+        for (let j = 0; j < n; j++) {
+          const p = (o * n + j) * inner + i;
+          dx[p] = y[p] * (gv[p] - s);
+        }
+      }
+    return [fromFlat(dx, a.shape)];
+  });
+}

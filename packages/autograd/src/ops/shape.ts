@@ -1,0 +1,206 @@
+// Ops that move or pick elements. transpose, permute, narrow and select return views
+// that share the input's buffer (O(1)); reshape is a view when the input is
+// row-major. Their backward rules scatter the gradient back into the input's shape.
+
+
+import ops from "ndarray-ops";
+import { allocate, type Dtype } from "../dtype.js";
+import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
+import { fromFlat, record, Tensor } from "../tensor.js";
+
+function checkTensor(op: string, a: unknown, arg = "a"): asserts a is Tensor {
+  if (!(a instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
+}
+
+function checkIndex(op: string, arg: string, value: number, size: number, what: string): void {
+  if (!Number.isInteger(value)) throw new TypeError(`${op}: ${arg} must be an integer, got ${value}`);
+  if (value < 0 || value >= size) throw new RangeError(`${op}: ${arg} ${value} is out of range for ${what} of size ${size}`);
+}
+
+/** Swap two dims (a view). Example: `w.transpose(0, 1)`. */
+export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
+  checkTensor("transpose", a);
+  const d0 = normDim("transpose", dim0, a.ndim, "dim0");
+  const d1 = normDim("transpose", dim1, a.ndim, "dim1");
+  const dims = a.shape.map((_, i) => i);
+  dims[d0] = d1;
+  dims[d1] = d0;
+  // d transpose = transpose of dout with the same dims
+  return record("transpose", [a], a.data.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)]);
+}
+
+function permuted(shape: readonly number[], dims: readonly number[]): number[] {
+  return dims.map((d) => shape[d]);
+}
+
+/** Reorder the dims (a view): output dim i is input dim dims[i]. */
+export function permute(a: Tensor, dims: readonly number[]): Tensor {
+  checkTensor("permute", a);
+  if (!Array.isArray(dims) || dims.length !== a.ndim) {
+    throw new Error(`permute: dims ${JSON.stringify(dims)} must list each of the ${a.ndim} dims of ${fmt(a.shape)} once`);
+  }
+  const norm = dims.map((d) => normDim("permute", d, a.ndim));
+  if (new Set(norm).size !== norm.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
+  const inverse = new Array<number>(norm.length);
+  norm.forEach((d, i) => (inverse[d] = i));
+  // d permute = dout permuted back by the inverse permutation
+  return record("permute", [a], a.data.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)]);
+}
+
+/** Same elements, new shape (one -1 is inferred). A view when the input is row-major. */
+export function reshape(a: Tensor, shape: readonly number[]): Tensor {
+  checkTensor("reshape", a);
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be an array of integers`);
+  const out = shape.slice();
+  const free = out.indexOf(-1);
+  if (out.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== free))) {
+    throw new Error(`reshape: shape ${fmt(shape)} must hold non-negative integers and at most one -1`);
+  }
+  if (free >= 0) {
+    const known = sizeOf(out.filter((_, i) => i !== free));
+    if (known === 0 || a.size % known !== 0) throw new Error(`reshape: cannot reshape ${fmt(a.shape)} (${a.size} elements) to ${fmt(shape)}`);
+    out[free] = a.size / known;
+  }
+  if (sizeOf(out) !== a.size) {
+    throw new Error(`reshape: cannot reshape ${fmt(a.shape)} (${a.size} elements) to ${fmt(shape)} (${sizeOf(out)} elements)`);
+  }
+  const x = flat(a.data);
+  // d reshape = dout reshaped back
+  return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)]);
+}
+
+/** `length` elements of `dim` from `start` (a view). */
+export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
+  checkTensor("narrow", a);
+  const d = normDim("narrow", dim, a.ndim);
+  const n = a.shape[d];
+  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > n) {
+    throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n} in ${fmt(a.shape)}`);
+  }
+  const lo = a.shape.map((_, i) => (i === d ? start : 0));
+  const hi = a.shape.map((s, i) => (i === d ? length : s));
+  const v = a.data.lo(...lo).hi(...hi);
+  // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
+  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, start, length)]);
+}
+
+function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
+  const out = allocate(dtype, sizeOf(shape));
+  const dst = view(out, shape);
+  const lo = shape.map((_, i) => (i === dim ? start : 0));
+  const hi = shape.map((s, i) => (i === dim ? length : s));
+  if (g.size > 0) ops.assign(dst.lo(...lo).hi(...hi), g.data);
+  return fromFlat(out, shape);
+}
+
+/** Index `index` of `dim`, which is removed (a view). */
+export function select(a: Tensor, dim: number, index: number): Tensor {
+  checkTensor("select", a);
+  const d = normDim("select", dim, a.ndim);
+  const n = a.shape[d];
+  const i = Number.isInteger(index) && index < 0 ? index + n : index;
+  checkIndex("select", "index", i, n, `dim ${dim} of ${fmt(a.shape)}`);
+  const pick = a.shape.map((_, k) => (k === d ? i : null));
+  const v = a.data.pick(...(pick as number[]));
+  // d select = dout placed at index of dim, zeros elsewhere
+  return record("select", [a], v, v.shape, (g) => {
+    const shape = a.shape.slice();
+    shape[d] = 1;
+    return [scatterSlice(reshape(g, shape), a.shape, a.dtype, d, i, 1)];
+  });
+}
+
+/** out[..i..] = a[..index[..i..]..] along `dim`; index is int32 shaped like the output. */
+export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor("gather", a);
+  checkTensor("gather", index, "index");
+  const d = normDim("gather", dim, a.ndim);
+  if (index.dtype !== "int32") throw new TypeError(`gather: index must be int32, got ${index.dtype}`);
+  if (index.ndim !== a.ndim) throw new Error(`gather: index is ${fmt(index.shape)} but a is ${fmt(a.shape)}; they need the same number of dims`);
+  for (let k = 0; k < a.ndim; k++) {
+    if (k !== d && index.shape[k] > a.shape[k]) {
+      throw new Error(`gather: index is ${fmt(index.shape)} but a is ${fmt(a.shape)}; dim ${k} of index must not exceed a's`);
+    }
+  }
+  const idx = flat(index.data);
+  const n = a.shape[d];
+  for (let p = 0; p < idx.length; p++) {
+    if (idx[p] < 0 || idx[p] >= n) throw new RangeError(`gather: index value ${idx[p]} at flat position ${p} is out of range for dim ${dim} of size ${n}`);
+  }
+  // Offsets into a for every output element, computed once and reused by backward.
+  const aStride = view(new Float64Array(0), a.shape).stride;
+  const ishape = index.shape;
+  const offsets = new Int32Array(idx.length);
+  const pos = new Array<number>(ishape.length).fill(0);
+  for (let p = 0; p < idx.length; p++) {
+    let off = 0;
+    for (let k = 0; k < ishape.length; k++) off += (k === d ? idx[p] : pos[k]) * aStride[k];
+    offsets[p] = off;
+    for (let k = ishape.length - 1; k >= 0; k--) {
+      if (++pos[k] < ishape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  const x = flat(a.data);
+  const out = allocate(a.dtype, idx.length);
+  for (let p = 0; p < out.length; p++) out[p] = x[offsets[p]];
+  // d gather = dout scatter-added (+=) back to the gathered positions
+  return record("gather", [a], out, ishape, (g) => {
+    const gv = flat(g.data);
+    const dx = allocate(a.dtype, a.size);
+    for (let p = 0; p < gv.length; p++) dx[offsets[p]] += gv[p];
+    return [fromFlat(dx, a.shape)];
+  });
+}
+
+function checkList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`${op}: needs a non-empty array of tensors`);
+  tensors.forEach((t, i) => checkTensor(op, t, `tensors[${i}]`));
+}
+
+/** Join tensors of the same shape along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkList("stack", tensors);
+  const first = tensors[0];
+  const d = normDim("stack", dim, first.ndim + 1);
+  tensors.forEach((t, i) => {
+    if (!sameShape(t.shape, first.shape)) throw new Error(`stack: tensors[${i}] is ${fmt(t.shape)} but tensors[0] is ${fmt(first.shape)}`);
+  });
+  const expanded = first.shape.slice();
+  expanded.splice(d, 0, 1);
+  return cat(tensors.map((t) => reshape(t, expanded)), d, "stack");
+}
+
+/** Join tensors along an existing dim; the other dims must agree. */
+export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
+  checkList(op, tensors);
+  const first = tensors[0];
+  const d = normDim(op, dim, first.ndim);
+  const dtype = tensors.reduce<Dtype>((acc, t) => (acc === t.dtype ? acc : acc === "int32" ? t.dtype : t.dtype === "int32" ? acc : "float64"), first.dtype);
+  tensors.forEach((t, i) => {
+    const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);
+    if (!ok) throw new Error(`${op}: tensors[${i}] is ${fmt(t.shape)} but tensors[0] is ${fmt(first.shape)}; all dims but ${dim} must agree`);
+  });
+  const shape = first.shape.slice();
+  shape[d] = tensors.reduce((s, t) => s + t.shape[d], 0);
+  const [outer, , inner] = aroundDim(shape, d);
+  const out = allocate(dtype, sizeOf(shape));
+  const rowOut = shape[d] * inner;
+  let at = 0;
+  const starts: number[] = [];
+  for (const t of tensors) {
+    starts.push(at);
+    const x = flat(t.data);
+    const row = t.shape[d] * inner;
+    for (let o = 0; o < outer; o++) for (let j = 0; j < row; j++) out[o * rowOut + at * inner + j] = x[o * row + j];
+    at += t.shape[d];
+  }
+  // d cat = the matching slice of dout for each input
+  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)));
+}
+
+function narrowCopy(g: Tensor, dim: number, start: number, length: number): Tensor {
+  const v = g.data.lo(...g.shape.map((_, i) => (i === dim ? start : 0))).hi(...g.shape.map((s, i) => (i === dim ? length : s)));
+  return fromFlat(flat(v), v.shape);
+}
+

@@ -1,0 +1,112 @@
+// Shapes, strides and contiguity: the one place that knows how an ndarray view maps
+// onto its buffer. Kernels call `flat` to get a row-major buffer and never read
+// strides themselves.
+
+import ndarray, { type NdArray } from "ndarray";
+import ops from "ndarray-ops";
+import { allocate, dtypeOf, type TypedArray } from "./dtype.js";
+
+export type View = NdArray<TypedArray>;
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const stride = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    stride[i] = s;
+    s *= shape[i];
+  }
+  return stride;
+}
+
+export function view(data: TypedArray, shape: readonly number[]): View {
+  return ndarray(data, shape.slice(), rowMajorStrides(shape), 0);
+}
+
+/** True when the view reads its buffer row-major from offset 0 with nothing else in it. */
+export function isPacked(v: View): boolean {
+  if (v.offset !== 0 || v.data.length !== v.size) return false;
+  return isRowMajor(v);
+}
+
+function isRowMajor(v: View): boolean {
+  let s = 1;
+  for (let i = v.shape.length - 1; i >= 0; i--) {
+    if (v.shape[i] !== 1 && v.stride[i] !== s) return false;
+    s *= v.shape[i];
+  }
+  return true;
+}
+
+/**
+ * The elements of a view as a row-major buffer: the view's own buffer when it is
+ * packed (do not write to it), otherwise a fresh copy.
+ */
+export function flat(v: View): TypedArray {
+  if (isPacked(v)) return v.data;
+  if (isRowMajor(v)) return v.data.subarray(v.offset, v.offset + v.size);
+  const out = allocate(dtypeOf(v.data), v.size);
+  if (v.size > 0) ops.assign(view(out, v.shape), v);
+  return out;
+}
+
+/** Normalise a possibly negative dim into [0, ndim), or throw naming the op. */
+export function normDim(op: string, dim: number, ndim: number, arg = "dim"): number {
+  if (!Number.isInteger(dim)) throw new TypeError(`${op}: ${arg} must be an integer, got ${dim}`);
+  const lo = ndim === 0 ? -1 : -ndim;
+  const hi = ndim === 0 ? 0 : ndim - 1;
+  if (dim < lo || dim > hi) {
+    throw new RangeError(`${op}: ${arg} ${dim} is out of range for a tensor of ${ndim} dims (expected ${lo} to ${hi})`);
+  }
+  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
+}
+
+export function fmt(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** NumPy broadcasting of two shapes, or a clear error. */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast (dim ${i}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** A view of `v` stretched to `shape` with zero strides: no copy. */
+export function broadcastView(v: View, shape: readonly number[]): View {
+  const n = shape.length;
+  const stride = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const j = v.shape.length - n + i;
+    stride[i] = j < 0 || v.shape[j] === 1 ? 0 : v.stride[j];
+  }
+  return ndarray(v.data, shape.slice(), stride, v.offset);
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Split a shape around `dim` into [outer, n, inner] for reductions along one axis. */
+export function aroundDim(shape: readonly number[], dim: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i];
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[dim], inner];
+}

@@ -1,0 +1,379 @@
+// The Tensor and the graph: recording ops, the iterative backward pass, gradient
+// accumulation (+=) and undoing broadcasting. Every op lives in ops/ and records
+// itself through `record`.
+
+import { allocate, checkDtype, dtypeOf, isFloat, type Dtype, type TypedArray } from "./dtype.js";
+import { flat, fmt, isPacked, sameShape, view, type View } from "./strides.js";
+import * as ew from "./ops/elementwise.js";
+import * as mm from "./ops/matmul.js";
+import * as rd from "./ops/reduce.js";
+import * as sh from "./ops/shape.js";
+
+/**
+ * The backward rule of one recorded op: given d(loss)/d(output), return
+ * d(loss)/d(input) for each input (null where an input needs none). A returned
+ * gradient may have the broadcast shape of the output; the engine sums it back.
+ */
+export type BackwardFn = (dout: Tensor) => (Tensor | null)[];
+
+interface Node {
+  op: string;
+  inputs: Tensor[];
+  backward: BackwardFn;
+}
+
+let gradEnabled = true;
+
+/** Run `fn` without recording a graph, as `torch.no_grad()`. Example: `noGrad(() => model.forward(x))`. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export class Tensor {
+  /** The ndarray view holding the values. */
+  readonly data: View;
+  readonly dtype: Dtype;
+  /** The gradient accumulated by backward, or null. Assignable, as in PyTorch. */
+  grad: Tensor | null = null;
+  private _requiresGrad: boolean;
+  private _node: Node | null = null;
+  private _released = false;
+  private _retainGrad = false;
+
+  constructor(data: View, requiresGrad = false) {
+    this.data = data;
+    this.dtype = dtypeOf(data.data);
+    if (requiresGrad && !isFloat(this.dtype)) {
+      throw new TypeError(`tensor: an int32 tensor cannot require grad`);
+    }
+    this._requiresGrad = requiresGrad;
+  }
+
+  get shape(): readonly number[] {
+    return this.data.shape;
+  }
+  get ndim(): number {
+    return this.data.shape.length;
+  }
+  get size(): number {
+    return this.data.size;
+  }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(value: boolean) {
+    if (this._node) throw new Error(`requiresGrad: can only be set on a leaf tensor, not on the output of ${this._node.op}`);
+    if (value && !isFloat(this.dtype)) throw new TypeError(`requiresGrad: an int32 tensor cannot require grad`);
+    this._requiresGrad = value;
+  }
+  /** True for tensors made by the user rather than by an op. */
+  get isLeaf(): boolean {
+    return this._node === null && !this._released;
+  }
+  /** The name of the op that made this tensor, or null for a leaf. */
+  get op(): string | null {
+    return this._node?.op ?? null;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: the tensor has ${this.size} elements (shape ${fmt(this.shape)}), expected 1`);
+    return flat(this.data)[0];
+  }
+
+  /** The values as nested arrays (a number for a 0-d tensor). */
+  toArray(): unknown {
+    const values = flat(this.data);
+    const shape = this.shape;
+    if (shape.length === 0) return values[0];
+    let pos = 0;
+    const build = (d: number): unknown[] => {
+      const out = new Array(shape[d]);
+      for (let i = 0; i < shape[d]; i++) out[i] = d === shape.length - 1 ? values[pos++] : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The values as a row-major typed array (a copy). */
+  toTypedArray(): TypedArray {
+    return flat(this.data).slice();
+  }
+
+  /** Keep `grad` on this non-leaf tensor after backward, as `retain_grad()`. */
+  retainGrad(): this {
+    this._retainGrad = true;
+    return this;
+  }
+
+  /** A tensor with the same values and no history: gradients stop here. */
+  detach(): Tensor {
+    return new Tensor(this.data, false);
+  }
+
+  /**
+   * Accumulate d(this)/d(leaf) into every leaf's `.grad`. A scalar needs no argument;
+   * otherwise pass the gradient flowing in from above, shaped like this tensor.
+   */
+  backward(grad?: Tensor | number, opts: { retainGraph?: boolean } = {}): void {
+    backwardFrom(this, grad, opts.retainGraph ?? false);
+  }
+
+  add(other: Tensor | number): Tensor {
+    return ew.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ew.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ew.div(this, other);
+  }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  pow(exponent: number): Tensor {
+    return ew.pow(this, exponent);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  to(dtype: Dtype): Tensor {
+    return ew.to(this, dtype);
+  }
+  matmul(other: Tensor): Tensor {
+    return mm.matmul(this, other);
+  }
+  sum(dim?: number, keepDim = false): Tensor {
+    return rd.sum(this, dim, keepDim);
+  }
+  mean(dim?: number, keepDim = false): Tensor {
+    return rd.mean(this, dim, keepDim);
+  }
+  max(dim: number, keepDim = false): Tensor {
+    return rd.max(this, dim, keepDim);
+  }
+  argmax(dim: number): Tensor {
+    return rd.argmax(this, dim);
+  }
+  logSumExp(dim: number, keepDim = false): Tensor {
+    return rd.logSumExp(this, dim, keepDim);
+  }
+  softmax(dim: number): Tensor {
+    return rd.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return rd.logSoftmax(this, dim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return sh.transpose(this, dim0, dim1);
+  }
+  permute(dims: readonly number[]): Tensor {
+    return sh.permute(this, dims);
+  }
+  reshape(shape: readonly number[]): Tensor {
+    return sh.reshape(this, shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return sh.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return sh.select(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return sh.gather(this, dim, index);
+  }
+
+  toString(): string {
+    return `Tensor(${JSON.stringify(this.toArray())}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this._requiresGrad ? ", requiresGrad" : ""})`;
+  }
+
+  /** @internal */
+  static _attach(out: Tensor, node: Node): void {
+    out._node = node;
+    out._requiresGrad = true;
+  }
+  /** @internal */
+  static _node(t: Tensor): Node | null {
+    return t._node;
+  }
+}
+
+/** A packed tensor over `data` (row-major, offset 0). */
+export function fromFlat(data: TypedArray, shape: readonly number[]): Tensor {
+  return new Tensor(view(data, shape));
+}
+
+/**
+ * Record an op: wrap `data` as the output and, when grad is on and an input needs
+ * it, attach `backward`. Kernels in other packages (fused losses, the RNN step) use
+ * this to join the graph.
+ */
+export function record(op: string, inputs: Tensor[], data: TypedArray | View, shape: readonly number[], backward: BackwardFn): Tensor {
+  const out = ArrayBuffer.isView(data) ? fromFlat(data as TypedArray, shape) : new Tensor(data as View);
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) Tensor._attach(out, { op, inputs, backward });
+  return out;
+}
+
+/** Sum a gradient back to the shape of the input it belongs to: the one place broadcasting is undone. */
+export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  let out = g;
+  for (let i = 0; i < lead; i++) out = out.sum(0);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1 && out.shape[i] !== 1) out = out.sum(i, true);
+  }
+  if (!sameShape(out.shape, shape)) {
+    throw new Error(`backward: a gradient of shape ${fmt(g.shape)} cannot be summed back to ${fmt(shape)}`);
+  }
+  return out;
+}
+
+/** a + b into a fresh tensor of a's dtype (b is converted if needed). */
+function addInto(a: Tensor, b: Tensor): Tensor {
+  const x = flat(a.data);
+  const y = flat(b.data);
+  const out = allocate(a.dtype, x.length);
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+  return fromFlat(out, a.shape);
+}
+
+/** Accumulate `g` into `t.grad` in place (+=): a leaf used at every step sums all its contributions. */
+function accumulateGrad(t: Tensor, g: Tensor): void {
+  if (t.grad === null) {
+    const copy = allocate(t.dtype, t.size);
+    copy.set(flat(g.data));
+    t.grad = fromFlat(copy, t.shape);
+    return;
+  }
+  if (!sameShape(t.grad.shape, t.shape)) {
+    throw new Error(`backward: the existing .grad has shape ${fmt(t.grad.shape)} but the tensor is ${fmt(t.shape)}`);
+  }
+  const dst = t.grad.data;
+  const src = flat(g.data);
+  if (isPacked(dst)) {
+    const d = dst.data;
+    for (let i = 0; i < d.length; i++) d[i] += src[i];
+  } else {
+    t.grad = addInto(t.grad, g);
+  }
+}
+
+function toGradTensor(root: Tensor, grad: Tensor | number | undefined): Tensor {
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward: the output has shape ${fmt(root.shape)}; pass a gradient of that shape (only a one-element output needs none)`);
+    }
+    const one = allocate(root.dtype, 1);
+    one[0] = 1;
+    return fromFlat(one, root.shape);
+  }
+  if (typeof grad === "number") {
+    if (root.size !== 1) throw new Error(`backward: a number gradient needs a one-element output, but the output is ${fmt(root.shape)}`);
+    const g = allocate(root.dtype, 1);
+    g[0] = grad;
+    return fromFlat(g, root.shape);
+  }
+  if (!(grad instanceof Tensor)) throw new TypeError(`backward: grad must be a Tensor or a number`);
+  if (!sameShape(grad.shape, root.shape)) {
+    throw new Error(`backward: grad is ${fmt(grad.shape)} but the output is ${fmt(root.shape)}`);
+  }
+  return grad;
+}
+
+/** Iterative topological order (inputs before outputs) of the tensors that need grad. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = Tensor._node(top[0])?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(top[0]);
+    }
+  }
+  return order;
+}
+
+function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error(`backward: the tensor does not require grad (shape ${fmt(root.shape)}); create its inputs with { requiresGrad: true }`);
+  }
+  const seed = toGradTensor(root, grad);
+  const order = topoOrder(root);
+  // Check the whole graph before any .grad changes.
+  for (const t of order) {
+    if ((t as unknown as { _released: boolean })._released) {
+      throw new Error(
+        `backward: part of this graph was already freed by an earlier backward (shape ${fmt(t.shape)}); ` +
+          `call detach() on state carried between chunks, or pass { retainGraph: true } to the first backward`,
+      );
+    }
+  }
+  const pending = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = pending.get(t);
+      pending.delete(t);
+      if (g === undefined) continue;
+      const node = Tensor._node(t);
+      if (node === null) {
+        accumulateGrad(t, g);
+        continue;
+      }
+      if ((t as unknown as { _retainGrad: boolean })._retainGrad) accumulateGrad(t, g);
+      const grads = node.backward(g);
+      for (let k = 0; k < node.inputs.length; k++) {
+        const input = node.inputs[k];
+        const gk = grads[k];
+        if (!input.requiresGrad || gk === null || gk === undefined) continue;
+        const shaped = unbroadcast(gk, input.shape);
+        const prev = pending.get(input);
+        pending.set(input, prev === undefined ? shaped : addInto(prev, shaped));
+      }
+      if (!retainGraph) {
+        const self = t as unknown as { _node: Node | null; _released: boolean };
+        self._node = null;
+        self._released = true;
+      }
+    }
+  });
+}
+
