@@ -114,20 +114,26 @@ function inferShape(data: NestedArray): number[] {
 
 /** A tensor of `value` everywhere. */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  const s = checkShape("full", shape);
-  const dtype = resolveDtype("full", opts);
-  if (typeof value !== "number") throw new TypeError(`full: value must be a number`);
-  return finish(allocate(dtype, sizeOf(s)).fill(value), s, opts);
+  return filled("full", shape, value, opts);
 }
 
 /** A tensor of zeros. Example: `zeros([2, 3], { dtype: "float32" })`. */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
+}
+
+// Errors name the function the user called.
+function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
+  const s = checkShape(op, shape);
+  const dtype = resolveDtype(op, opts);
+  if (typeof value !== "number") throw new TypeError(`${op}: value must be a number, got ${typeof value}`);
+  if (dtype === "int32" && !Number.isInteger(value)) throw new TypeError(`${op}: int32 needs an integer value, got ${value}`);
+  return finish(allocate(dtype, sizeOf(s)).fill(value), s, opts);
 }
 
 /** 0, 1, ..., n-1. */

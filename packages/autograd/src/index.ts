@@ -11,3 +11,10 @@ export { transpose, permute, reshape, narrow, select, gather, stack, cat } from 
 export { flat, fmt, normDim, sizeOf } from "./strides.js";
 export { kernels, type Gemm } from "./kernels/index.js";
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
+export type { SoftmaxXentSpec, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
+export { Optimizer } from "./optim/optimizer.js";
+export { SGD, type SGDOptions } from "./optim/sgd.js";
+export { Adam, type AdamOptions } from "./optim/adam.js";
+export { Adagrad, type AdagradOptions } from "./optim/adagrad.js";
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
+export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";

@@ -55,13 +55,18 @@ export function flat(v: View): TypedArray {
   return out;
 }
 
-/** Normalise a possibly negative dim into [0, ndim), or throw naming the op. */
-export function normDim(op: string, dim: number, ndim: number, arg = "dim"): number {
+/**
+ * Normalise a possibly negative dim into [0, ndim), or throw naming the op. Pass the
+ * shape rather than ndim so that the error can name it.
+ */
+export function normDim(op: string, dim: number, shapeOrNdim: number | readonly number[], arg = "dim"): number {
+  const ndim = typeof shapeOrNdim === "number" ? shapeOrNdim : shapeOrNdim.length;
+  const what = typeof shapeOrNdim === "number" ? `a tensor of ${ndim} dims` : `a tensor of shape ${fmt(shapeOrNdim)}`;
   if (!Number.isInteger(dim)) throw new TypeError(`${op}: ${arg} must be an integer, got ${dim}`);
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
   if (dim < lo || dim > hi) {
-    throw new RangeError(`${op}: ${arg} ${dim} is out of range for a tensor of ${ndim} dims (expected ${lo} to ${hi})`);
+    throw new RangeError(`${op}: ${arg} ${dim} is out of range for ${what} (expected ${lo} to ${hi})`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
@@ -78,7 +83,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast (dim ${i}: ${da} vs ${db})`);
+      throw new Error(`${op}: a is ${fmt(a)} but b is ${fmt(b)}; they do not broadcast (dim ${i - n}: ${da} vs ${db})`);
     }
     out[i] = da === 1 ? db : da;
   }

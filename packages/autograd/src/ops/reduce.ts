@@ -51,7 +51,7 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
       return [fromFlat(allocate(dtype, a.size).fill(gv), a.shape)];
     });
   }
-  const d = normDim("sum", dim, a.ndim);
+  const d = normDim("sum", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const out = allocate(dtype, outer * inner);
   for (let o = 0; o < outer; o++) {
@@ -67,7 +67,7 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
 /** Mean of all elements, or along `dim`. */
 export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("mean", a);
-  const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.ndim)];
+  const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.shape)];
   const x = isFloat(a.dtype) ? a : a.to(getDefaultDtype());
   // mean = sum / n, so d mean = 1/n
   return sum(x, dim, keepDim).div(count);
@@ -76,7 +76,7 @@ export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
 /** Largest value along `dim` (the values; see argmax for the indices). */
 export function max(a: Tensor, dim: number, keepDim = false): Tensor {
   checkTensor("max", a);
-  const d = normDim("max", dim, a.ndim);
+  const d = normDim("max", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`max: dim ${dim} of ${fmt(a.shape)} is empty`);
   const x = flat(a.data);
@@ -115,42 +115,44 @@ function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): 
 /** Index of the largest value along `dim`, as int32 (no gradient). */
 export function argmax(a: Tensor, dim: number): Tensor {
   checkTensor("argmax", a);
-  const d = normDim("argmax", dim, a.ndim);
+  const d = normDim("argmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`argmax: dim ${dim} of ${fmt(a.shape)} is empty`);
   return fromFlat(argmaxIndices(flat(a.data), outer, n, inner), reducedShape(a.shape, d, false));
 }
 
 /**
- * Row-wise stable log-sum-exp over [outer, n, inner]: m + log Σ exp(x - m), with m the
- * row max, so logits of ±1000 stay finite.
+ * Row-wise max m and s = Σ exp(x - m) over [outer, n, inner], so that logits of
+ * ±1000 stay finite. Softmax is exp(x - m) / s and logSoftmax (x - m) - log s, as in
+ * PyTorch: folding log s into m + log s first would round it away when |m| is large.
+ * A row whose max is not finite keeps s = 1, so the results propagate inf/NaN.
  */
-function lse(x: TypedArray, outer: number, n: number, inner: number): Float64Array {
-  const out = new Float64Array(outer * inner);
+function rowMaxSum(x: TypedArray, outer: number, n: number, inner: number): { m: Float64Array; s: Float64Array } {
+  const m = new Float64Array(outer * inner).fill(-Infinity);
+  const s = new Float64Array(outer * inner).fill(1);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      let m = -Infinity;
-      for (let j = 0; j < n; j++) m = Math.max(m, x[(o * n + j) * inner + i]);
-      if (m === -Infinity || !Number.isFinite(m)) {
-        out[o * inner + i] = m;
-        continue;
-      }
-      let s = 0;
-      for (let j = 0; j < n; j++) s += Math.exp(x[(o * n + j) * inner + i] - m);
-      out[o * inner + i] = m + Math.log(s);
+      let best = -Infinity;
+      for (let j = 0; j < n; j++) best = Math.max(best, x[(o * n + j) * inner + i]);
+      m[o * inner + i] = best;
+      if (!Number.isFinite(best)) continue;
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += Math.exp(x[(o * n + j) * inner + i] - best);
+      s[o * inner + i] = sum;
     }
   }
-  return out;
+  return { m, s };
 }
 
 /** log Σ exp(x) along `dim`, computed stably. */
 export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   checkTensor("logSumExp", a);
-  const d = normDim("logSumExp", dim, a.ndim);
+  const d = normDim("logSumExp", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const x = flat(a.data);
   const dtype = floatDtype(a.dtype);
-  const l = lse(x, outer, n, inner);
+  const { m, s } = rowMaxSum(x, outer, n, inner);
+  const l = m.map((mi, k) => mi + Math.log(s[k]));
   const out = allocate(dtype, l.length);
   out.set(l);
   // d lse = softmax(x) = exp(x - lse)
@@ -170,24 +172,30 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
 /** log softmax along `dim`: x - logSumExp(x), stable. */
 export function logSoftmax(a: Tensor, dim: number): Tensor {
   checkTensor("logSoftmax", a);
-  const d = normDim("logSoftmax", dim, a.ndim);
+  const d = normDim("logSoftmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const x = flat(a.data);
   const dtype = floatDtype(a.dtype);
-  const l = lse(x, outer, n, inner);
+  const { m, s } = rowMaxSum(x, outer, n, inner);
+  const logS = s.map(Math.log);
   const y = allocate(dtype, a.size);
-  for (let o = 0; o < outer; o++) for (let j = 0; j < n; j++) for (let i = 0; i < inner; i++) y[(o * n + j) * inner + i] = x[(o * n + j) * inner + i] - l[o * inner + i];
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < inner; i++) {
+        const p = (o * n + j) * inner + i;
+        y[p] = x[p] - m[o * inner + i] - logS[o * inner + i];
+      }
   // d logSoftmax: dx = dout - softmax · Σ_j dout_j
   return record("logSoftmax", [a], y, a.shape, (g) => {
     const gv = flat(g.data);
     const dx = allocate(dtype, a.size);
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += gv[(o * n + j) * inner + i];
+        let gs = 0;
+        for (let j = 0; j < n; j++) gs += gv[(o * n + j) * inner + i];
         for (let j = 0; j < n; j++) {
           const p = (o * n + j) * inner + i;
-          dx[p] = gv[p] - Math.exp(y[p]) * s;
+          dx[p] = gv[p] - Math.exp(y[p]) * gs;
         }
       }
     return [fromFlat(dx, a.shape)];
@@ -197,24 +205,29 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
 /** softmax along `dim`, stable. */
 export function softmax(a: Tensor, dim: number): Tensor {
   checkTensor("softmax", a);
-  const d = normDim("softmax", dim, a.ndim);
+  const d = normDim("softmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const x = flat(a.data);
   const dtype = floatDtype(a.dtype);
-  const l = lse(x, outer, n, inner);
+  const { m, s } = rowMaxSum(x, outer, n, inner);
   const y = allocate(dtype, a.size);
-  for (let o = 0; o < outer; o++) for (let j = 0; j < n; j++) for (let i = 0; i < inner; i++) y[(o * n + j) * inner + i] = Math.exp(x[(o * n + j) * inner + i] - l[o * inner + i]);
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < inner; i++) {
+        const p = (o * n + j) * inner + i;
+        y[p] = Math.exp(x[p] - m[o * inner + i]) / s[o * inner + i];
+      }
   // d softmax: dx = y · (dout - Σ_j dout_j y_j)
   return record("softmax", [a], y, a.shape, (g) => {
     const gv = flat(g.data);
     const dx = allocate(dtype, a.size);
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += gv[(o * n + j) * inner + i] * y[(o * n + j) * inner + i];
+        let gy = 0;
+        for (let j = 0; j < n; j++) gy += gv[(o * n + j) * inner + i] * y[(o * n + j) * inner + i];
         for (let j = 0; j < n; j++) {
           const p = (o * n + j) * inner + i;
-          dx[p] = y[p] * (gv[p] - s);
+          dx[p] = y[p] * (gv[p] - gy);
         }
       }
     return [fromFlat(dx, a.shape)];

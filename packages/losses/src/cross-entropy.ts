@@ -1,0 +1,107 @@
+// Cross-entropy on logits and NLL on log-probabilities, as PyTorch's F.cross_entropy
+// and F.nll_loss.
+//   N examples, C classes: logits / logProbs [N, C] (or [C] for one example),
+//   target int32 [N] (or one index), or probabilities [N, C] for crossEntropy
+
+import { flat, fromFlat, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { floatArray, fusedSoftmaxXent } from "./fused.js";
+import { reduceGroups, type GroupPlan } from "./reduce.js";
+import {
+  checkClassRange,
+  checkLogits,
+  checkOptions,
+  ignoreIndexOption,
+  labelSmoothingOption,
+  oneOf,
+  resolveTarget,
+  weightOption,
+  type ClassTarget,
+} from "./validate.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+export interface NllLossOptions {
+  /** "mean" (default: divided by the summed weight of the targets that count), "sum", or "none" for [N]. */
+  reduction?: Reduction;
+  /** Targets equal to this do not count. Default -100. */
+  ignoreIndex?: number;
+  /** Per-class weights [C], non-negative; not differentiated. */
+  weight?: Tensor;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** ε in [0, 1]: the target becomes (1 - ε) · target + ε / C. Default 0. */
+  labelSmoothing?: number;
+}
+
+const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
+
+function plan(reduction: Reduction, rows: number): GroupPlan | null {
+  return reduction === "none" ? null : { groups: 1, size: rows, within: reduction, across: "sum" };
+}
+
+/**
+ * Cross-entropy of logits against class indices or probabilities, through a fused
+ * stable log-softmax; exactly F.cross_entropy, except that nothing to average gives 0.
+ * Example: `crossEntropy(logits, [2, 0, 1], { labelSmoothing: 0.1 }).backward()`.
+ */
+export function crossEntropy(logits: Tensor, target: ClassTarget, opts: CrossEntropyOptions = {}): Tensor {
+  const op = "crossEntropy";
+  checkLogits(op, "logits", logits, [1, 2], "[N,C] or [C]");
+  const o = checkOptions(op, opts, ["reduction", "ignoreIndex", "labelSmoothing", "weight"]);
+  const reduction = oneOf(op, "reduction", o.reduction, REDUCTIONS, "mean");
+  const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
+  const labelSmoothing = labelSmoothingOption(op, o.labelSmoothing);
+  const classes = logits.shape[logits.ndim - 1];
+  const weight = weightOption(op, o.weight, classes);
+  const t = resolveTarget(op, target, logits, true);
+  if (t.soft !== null && o.ignoreIndex !== undefined && ignoreIndex >= 0) {
+    throw new Error(`${op}: ignoreIndex ${ignoreIndex} cannot apply to probability targets (every row counts)`);
+  }
+  const rows = logits.ndim === 1 ? 1 : logits.shape[0];
+  const s: SoftmaxXentSpec = { rows, classes, target: t.index, soft: t.probs, weight, ignoreIndex, skip: null, labelSmoothing };
+  checkClassRange(op, s, logits);
+  return fusedSoftmaxXent(op, logits, t.soft, s, plan(reduction, rows), logits.shape.slice(0, -1));
+}
+
+/**
+ * Negative log-likelihood of log-probabilities at the target classes, -w_y · logProbs[y];
+ * exactly F.nll_loss, except that nothing to average gives 0.
+ * Example: `nllLoss(logits.logSoftmax(1), target)`.
+ */
+export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOptions = {}): Tensor {
+  const op = "nllLoss";
+  checkLogits(op, "logProbs", logProbs, [1, 2], "[N,C] or [C]");
+  const o = checkOptions(op, opts, ["reduction", "ignoreIndex", "weight"]);
+  const reduction = oneOf(op, "reduction", o.reduction, REDUCTIONS, "mean");
+  const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
+  const classes = logProbs.shape[logProbs.ndim - 1];
+  const weight = weightOption(op, o.weight, classes);
+  const index = resolveTarget(op, target, logProbs, false).index as Int32Array;
+  const rows = logProbs.ndim === 1 ? 1 : logProbs.shape[0];
+  const s: SoftmaxXentSpec = { rows, classes, target: index, soft: null, weight, ignoreIndex, skip: null, labelSmoothing: 0 };
+  checkClassRange(op, s, logProbs);
+
+  const x = flat(logProbs.data) as FloatArray;
+  const loss = floatArray(logProbs.dtype, rows);
+  for (let r = 0; r < rows; r++) {
+    const y = index[r];
+    if (y !== ignoreIndex) loss[r] = -(weight === null ? 1 : weight[y]) * x[r * classes + y];
+  }
+  const backward = (rowScale: ArrayLike<number>, rowsPerScale: number): Tensor[] => {
+    // d loss_r / d x[r, c] = -w_y [c = y], scaled
+    const dx = floatArray(logProbs.dtype, rows * classes);
+    for (let r = 0; r < rows; r++) {
+      const y = index[r];
+      if (y !== ignoreIndex) dx[r * classes + y] = -(weight === null ? 1 : weight[y]) * rowScale[(r / rowsPerScale) | 0];
+    }
+    return [fromFlat(dx, logProbs.shape)];
+  };
+  const p = plan(reduction, rows);
+  if (p === null) return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.data), 1));
+  const { value, scale } = reduceGroups(loss, s, p);
+  const out = floatArray(logProbs.dtype, 1);
+  out[0] = value;
+  // d total / d loss_r = dout · scale
+  return record(op, [logProbs], out, [], (dout) => backward([flat(dout.data)[0] * scale[0]], Math.max(rows, 1)));
+}

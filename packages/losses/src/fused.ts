@@ -1,0 +1,52 @@
+// The fused softmax-cross-entropy as one graph op: the raw-buffer kernel from
+// @unroll/autograd's `kernels` (which a WebAssembly version can replace), joined to
+// the graph with `record`. crossEntropy and sequenceCrossEntropy both end here.
+//   N rows, C classes, G groups of S rows (see reduce.ts)
+
+import { flat, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { reduceGroups, type GroupPlan } from "./reduce.js";
+
+export function floatArray(dtype: string, n: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+}
+
+/**
+ * Per-row losses reduced by `plan`, or returned as they are (shaped `rowShape`) when
+ * `plan` is null. `soft` is the probability target tensor, or null for class indices.
+ */
+export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null, s: SoftmaxXentSpec, plan: GroupPlan | null, rowShape: readonly number[]): Tensor {
+  const n = s.rows;
+  const c = s.classes;
+  const x = flat(logits.data) as FloatArray;
+  const inputs = soft === null ? [logits] : [logits, soft];
+  // The softmax is kept for backward only when there will be one.
+  let probs: FloatArray | null = isGradEnabled() && inputs.some((t) => t.requiresGrad) ? floatArray(logits.dtype, n * c) : null;
+  const loss = floatArray(logits.dtype, n);
+  kernels.softmaxXentForward(loss, probs, x, s);
+
+  const backward = (rowScale: FloatArray, rowsPerScale: number): (Tensor | null)[] => {
+    // The saved softmax becomes d logits in place; a second backward (retainGraph) recomputes it.
+    let p = probs;
+    if (p === null) {
+      p = floatArray(logits.dtype, n * c);
+      kernels.softmaxXentForward(floatArray(logits.dtype, n), p, x, s);
+    }
+    probs = null;
+    const dsoft = soft !== null && soft.requiresGrad ? floatArray(soft.dtype, n * c) : null;
+    kernels.softmaxXentBackward(p, dsoft, p, x, rowScale, Math.max(rowsPerScale, 1), s);
+    return [logits.requiresGrad ? fromFlat(p, logits.shape) : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
+  };
+
+  if (plan === null) {
+    // d loss_r = dout_r (the per-row losses are the output)
+    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1));
+  }
+  const { value, scale } = reduceGroups(loss, s, plan);
+  const out = floatArray(logits.dtype, 1);
+  out[0] = value;
+  // d total / d loss_r = dout · scale of r's group; d loss_r / d x_r = Σq · softmax - q (the kernel)
+  return record(op, inputs, out, [], (dout) => {
+    const g = flat(dout.data)[0];
+    return backward(scale.map((v) => v * g), plan.size);
+  });
+}

@@ -1,0 +1,71 @@
+// The loss of a sequence labeller: a cross-entropy at every time step, summed (or
+// averaged) over each example's counted steps, then averaged (or summed) over examples.
+//   B batch, T time, C classes: logits [B, T, C], target int32 [B, T] or
+//   probabilities [B, T, C], lengths int32 [B]; per-step losses [B, T]
+
+import type { SoftmaxXentSpec, Tensor } from "@unroll/autograd";
+import { fusedSoftmaxXent } from "./fused.js";
+import {
+  checkClassRange,
+  checkLogits,
+  checkOptions,
+  ignoreIndexOption,
+  labelSmoothingOption,
+  lengthsOption,
+  oneOf,
+  resolveTarget,
+  weightOption,
+  type ClassTarget,
+  type Lengths,
+} from "./validate.js";
+
+export interface SequenceCrossEntropyOptions {
+  /** Per example: "sum" (default) of its counted steps' losses, or "mean" over them. */
+  timeReduction?: "sum" | "mean";
+  /** Over examples that have a counted step: "mean" (default) or "sum". */
+  batchReduction?: "mean" | "sum";
+  /** Steps whose target equals this do not count (padding). Default -100. */
+  ignoreIndex?: number;
+  /** Valid steps per example [B]: steps at or past an example's length do not count, whatever their target. */
+  lengths?: Lengths;
+  /** "none" returns the per-step losses [B, T] (0 where a step does not count). */
+  reduction?: "none";
+  /** ε in [0, 1], as in crossEntropy. */
+  labelSmoothing?: number;
+  /** Per-class weights [C], as in crossEntropy; "mean" over time then divides by the summed weights. */
+  weight?: Tensor;
+}
+
+/**
+ * Cross-entropy at every step of a batch of sequences, reduced over time and then over
+ * the batch; an example with no counted step is left out, and nothing to count gives 0.
+ * Example: `sequenceCrossEntropy(logits, target, { lengths, timeReduction: "mean" })`.
+ */
+export function sequenceCrossEntropy(logits: Tensor, target: ClassTarget, opts: SequenceCrossEntropyOptions = {}): Tensor {
+  const op = "sequenceCrossEntropy";
+  checkLogits(op, "logits", logits, [3], "[B,T,C]");
+  const o = checkOptions(op, opts, ["timeReduction", "batchReduction", "ignoreIndex", "lengths", "reduction", "labelSmoothing", "weight"]);
+  const timeReduction = oneOf(op, "timeReduction", o.timeReduction, ["sum", "mean"], "sum");
+  const batchReduction = oneOf(op, "batchReduction", o.batchReduction, ["mean", "sum"], "mean");
+  if (o.reduction !== undefined && o.reduction !== "none") {
+    throw new RangeError(`${op}: reduction must be "none" (per-step losses [B,T]) or left out (timeReduction and batchReduction apply), got ${JSON.stringify(o.reduction)}`);
+  }
+  const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
+  const labelSmoothing = labelSmoothingOption(op, o.labelSmoothing);
+  const [batch, steps, classes] = logits.shape;
+  const weight = weightOption(op, o.weight, classes);
+  const lengths = lengthsOption(op, o.lengths, batch, steps);
+  const t = resolveTarget(op, target, logits, true);
+  if (t.soft !== null && o.ignoreIndex !== undefined && ignoreIndex >= 0) {
+    throw new Error(`${op}: ignoreIndex ${ignoreIndex} cannot apply to probability targets (use lengths to leave steps out)`);
+  }
+  let skip: Uint8Array | null = null;
+  if (lengths !== null) {
+    skip = new Uint8Array(batch * steps);
+    for (let b = 0; b < batch; b++) skip.fill(1, b * steps + lengths[b], (b + 1) * steps);
+  }
+  const s: SoftmaxXentSpec = { rows: batch * steps, classes, target: t.index, soft: t.probs, weight, ignoreIndex, skip, labelSmoothing };
+  checkClassRange(op, s, logits);
+  const plan = o.reduction === "none" ? null : { groups: batch, size: steps, within: timeReduction, across: batchReduction };
+  return fusedSoftmaxXent(op, logits, t.soft, s, plan, [batch, steps]);
+}

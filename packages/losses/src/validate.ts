@@ -1,0 +1,201 @@
+// Checks on what the losses are given, all run before anything is computed or
+// mutated. Each error names the loss, the argument, and the shapes or the position
+// and value at fault.
+//   N examples, C classes, B batch, T time; the class dim is always the last one.
+
+import { flat, fmt, sizeOf, Tensor, type FloatArray, type NestedArray, type SoftmaxXentSpec } from "@unroll/autograd";
+
+/** Class indices: an int32 Tensor, an Int32Array (read row-major) or (nested) numbers. */
+export type ClassTarget = Tensor | Int32Array | NestedArray;
+
+/** Integer lengths [B]: an int32 Tensor, an Int32Array or numbers. */
+export type Lengths = Tensor | Int32Array | readonly number[];
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (x instanceof Tensor) return `a ${x.dtype} tensor ${fmt(x.shape)}`;
+  if (Array.isArray(x)) return "an array";
+  if (ArrayBuffer.isView(x)) return x.constructor.name;
+  return typeof x;
+}
+
+/** A value for a message: numbers as JavaScript prints them (NaN, 1.5), anything else as JSON. */
+function show(v: unknown): string {
+  return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+function list(values: readonly string[]): string {
+  const quoted = values.map((v) => JSON.stringify(v));
+  return quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}
+
+/** The options object with every key known, or a TypeError naming the stray key. */
+export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object, got ${describe(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (expected ${allowed.join(", ")})`);
+  }
+  return opts as Record<string, unknown>;
+}
+
+/** One of a few string values, or `fallback` when left out. */
+export function oneOf<T extends string>(op: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new RangeError(`${op}: ${name} must be ${list(allowed)}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+export function ignoreIndexOption(op: string, value: unknown): number {
+  if (value === undefined) return -100;
+  if (typeof value !== "number" || !Number.isInteger(value)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${show(value)}`);
+  return value;
+}
+
+export function labelSmoothingOption(op: string, value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
+    throw new RangeError(`${op}: labelSmoothing must be a number from 0 to 1, got ${show(value)}`);
+  }
+  return value;
+}
+
+/** Per-class weights [C] as a read-only buffer: finite and non-negative. */
+export function weightOption(op: string, value: unknown, classes: number): FloatArray | null {
+  if (value === undefined || value === null) return null;
+  if (!(value instanceof Tensor) || value.dtype === "int32") throw new TypeError(`${op}: weight must be a float Tensor [C], got ${describe(value)}`);
+  if (value.ndim !== 1 || value.shape[0] !== classes) {
+    throw new Error(`${op}: weight is ${fmt(value.shape)} but the logits have ${classes} classes; expected [${classes}]`);
+  }
+  const w = flat(value.data) as FloatArray;
+  for (let j = 0; j < w.length; j++) {
+    if (!(w[j] >= 0 && w[j] < Infinity)) throw new RangeError(`${op}: weight[${j}] is ${w[j]}; class weights must be finite and non-negative`);
+  }
+  return w;
+}
+
+/** A float tensor of one of the given ranks, with at least one class. */
+export function checkLogits(op: string, arg: string, x: unknown, ranks: readonly number[], expected: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor ${expected}, got ${describe(x)}`);
+  if (x.dtype === "int32") throw new TypeError(`${op}: ${arg} must be float32 or float64, got int32`);
+  if (!ranks.includes(x.ndim)) throw new Error(`${op}: ${arg} is ${fmt(x.shape)}; expected ${expected}`);
+  if (x.shape[x.ndim - 1] === 0) throw new Error(`${op}: ${arg} is ${fmt(x.shape)}; it needs at least one class`);
+}
+
+/** A target resolved against the logits: class indices (a read-only buffer) or probabilities. */
+export type ResolvedTarget = { index: Int32Array; soft: null; probs: null } | { index: null; soft: Tensor; probs: FloatArray };
+
+function position(p: number, shape: readonly number[]): string {
+  if (shape.length === 0) return "";
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = p % shape[d];
+    p = Math.floor(p / shape[d]);
+  }
+  return `[${idx.join(",")}]`;
+}
+
+/** The shape of a nested number array (following first elements), or null when ragged. */
+function nestedShape(x: NestedArray): number[] | null {
+  const shape: number[] = [];
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  const check = (v: NestedArray, d: number): boolean => {
+    if (d === shape.length) return !Array.isArray(v);
+    return Array.isArray(v) && v.length === shape[d] && v.every((e) => check(e, d + 1));
+  };
+  return check(x, 0) ? shape : null;
+}
+
+/**
+ * Class indices shaped like the logits without their class dim, or (with `allowSoft`)
+ * a float Tensor of probabilities shaped like the logits.
+ */
+export function resolveTarget(op: string, target: unknown, logits: Tensor, allowSoft: boolean): ResolvedTarget {
+  const expected = logits.shape.slice(0, -1);
+  const wanted = `class indices ${fmt(expected)}${allowSoft ? ` (int32) or probabilities ${fmt(logits.shape)} (float)` : " (int32)"}`;
+  const mismatch = (shape: readonly number[]): Error => new Error(`${op}: target is ${fmt(shape)} but logits is ${fmt(logits.shape)}; expected ${wanted}`);
+  if (target instanceof Tensor) {
+    if (target.dtype === "int32") {
+      if (!sameShape(target.shape, expected)) throw mismatch(target.shape);
+      return { index: flat(target.data) as Int32Array, soft: null, probs: null };
+    }
+    if (!allowSoft) throw new TypeError(`${op}: target must be int32 class indices ${fmt(expected)}, got ${describe(target)}`);
+    if (target.ndim === expected.length) {
+      throw new TypeError(`${op}: target is ${describe(target)}; class indices must be int32 (or pass probabilities shaped like logits ${fmt(logits.shape)})`);
+    }
+    if (!sameShape(target.shape, logits.shape)) {
+      throw new Error(`${op}: probability target is ${fmt(target.shape)} but logits is ${fmt(logits.shape)}; they must have the same shape`);
+    }
+    return { index: null, soft: target, probs: flat(target.data) as FloatArray };
+  }
+  if (target instanceof Int32Array) {
+    if (target.length !== sizeOf(expected)) {
+      throw new Error(`${op}: target is an Int32Array of ${target.length} but logits is ${fmt(logits.shape)}; expected ${sizeOf(expected)} class indices ${fmt(expected)}, row-major`);
+    }
+    return { index: target, soft: null, probs: null };
+  }
+  if (typeof target !== "number" && !Array.isArray(target)) throw new TypeError(`${op}: target must be ${wanted}, got ${describe(target)}`);
+  const shape = nestedShape(target as NestedArray);
+  if (shape === null) throw new Error(`${op}: target is a ragged nested array; expected ${wanted}`);
+  if (!sameShape(shape, expected)) throw mismatch(shape);
+  const values = (Array.isArray(target) ? target.flat(Infinity) : [target]) as unknown[];
+  const index = new Int32Array(values.length);
+  for (let p = 0; p < values.length; p++) {
+    const v = values[p];
+    if (typeof v !== "number" || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+      throw new TypeError(`${op}: target${position(p, expected)} is ${show(v)}, not an integer class index`);
+    }
+    index[p] = v;
+  }
+  return { index, soft: null, probs: null };
+}
+
+/** Every class index that counts lies in [0, C); ignored and skipped positions may hold anything. */
+export function checkClassRange(op: string, s: SoftmaxXentSpec, logits: Tensor): void {
+  const t = s.target;
+  if (t === null) return;
+  const expected = logits.shape.slice(0, -1);
+  for (let r = 0; r < s.rows; r++) {
+    const y = t[r];
+    if (y === s.ignoreIndex || (y >= 0 && y < s.classes) || (s.skip !== null && s.skip[r] !== 0)) continue;
+    throw new RangeError(
+      `${op}: target${position(r, expected)} is ${y}, outside the ${s.classes} classes of logits ${fmt(logits.shape)} ` +
+        `(expected 0 to ${s.classes - 1}, or ignoreIndex ${s.ignoreIndex})`,
+    );
+  }
+}
+
+/** Sequence lengths [B], each in [0, T]. */
+export function lengthsOption(op: string, value: unknown, batch: number, steps: number): Int32Array | null {
+  if (value === undefined || value === null) return null;
+  let lengths: ArrayLike<number>;
+  let shape: readonly number[];
+  if (value instanceof Tensor) {
+    if (value.dtype !== "int32") throw new TypeError(`${op}: lengths must be int32, got ${describe(value)}`);
+    lengths = flat(value.data);
+    shape = value.shape;
+  } else if (value instanceof Int32Array || Array.isArray(value)) {
+    lengths = value;
+    shape = [value.length];
+  } else {
+    throw new TypeError(`${op}: lengths must be an int32 Tensor [B], an Int32Array or an array of integers, got ${describe(value)}`);
+  }
+  if (shape.length !== 1 || shape[0] !== batch) throw new Error(`${op}: lengths is ${fmt(shape)} but the batch has B = ${batch}; expected [${batch}]`);
+  const out = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    const v = lengths[b];
+    if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${op}: lengths[${b}] is ${show(v)}, not an integer`);
+    if (v < 0 || v > steps) throw new RangeError(`${op}: lengths[${b}] is ${v}, outside [0, ${steps}] (T = ${steps})`);
+    out[b] = v;
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,72 @@
+// Embedding: a lookup table of vectors indexed by int32 ids, as `torch.nn.Embedding`.
+//   V numEmbeddings, D embedding dim; indices of any shape [...] → [..., D]
+//   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
+
+import { flat, fmt, fromFlat, getDefaultDtype, randn, record, Tensor, type FloatArray } from "@unroll/autograd";
+import { checkSize, Module, type ModuleOptions } from "./module.js";
+
+export interface EmbeddingOptions extends ModuleOptions {
+  /** A row (negative counts from the end) that stays zero and is never updated by gradients. */
+  paddingIdx?: number;
+}
+
+/** A trainable lookup table. Example: `new Embedding(65, 16).forward(tensor([[1, 2]], { dtype: "int32" }))` is [1, 2, 16]. */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  /** The padding row in [0, numEmbeddings), or null. */
+  readonly paddingIdx: number | null;
+  readonly weight: Tensor;
+
+  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+    super();
+    checkSize("Embedding", "numEmbeddings", numEmbeddings);
+    checkSize("Embedding", "embeddingDim", embeddingDim);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = normPadding(opts.paddingIdx, numEmbeddings);
+    const weight = randn([numEmbeddings, embeddingDim], { rng: opts.rng, dtype: opts.dtype ?? getDefaultDtype() });
+    if (this.paddingIdx !== null) weight.data.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    weight.requiresGrad = true;
+    this.weight = this.registerParameter("weight", weight);
+  }
+
+  /** indices (int32, any shape) → their rows, shaped [...indices.shape, D]. */
+  forward(indices: Tensor): Tensor {
+    if (!(indices instanceof Tensor)) throw new TypeError(`Embedding: indices must be a Tensor`);
+    if (indices.dtype !== "int32") throw new TypeError(`Embedding: indices must be int32, got ${indices.dtype} (shape ${fmt(indices.shape)})`);
+    const V = this.numEmbeddings;
+    const D = this.embeddingDim;
+    // a copy: backward must see the ids of this call even if the caller reuses the buffer
+    const ids = Int32Array.from(flat(indices.data));
+    for (let p = 0; p < ids.length; p++) {
+      if (ids[p] < 0 || ids[p] >= V) {
+        throw new RangeError(`Embedding: index ${ids[p]} at flat position ${p} of indices ${fmt(indices.shape)} is out of range for ${V} embeddings`);
+      }
+    }
+    const w = this.weight;
+    const table = flat(w.data);
+    const out = (w.dtype === "float32" ? new Float32Array(ids.length * D) : new Float64Array(ids.length * D)) as FloatArray;
+    for (let p = 0; p < ids.length; p++) out.set(table.subarray(ids[p] * D, (ids[p] + 1) * D), p * D);
+    const pad = this.paddingIdx;
+    // d weight[v] = Σ over positions p with ids[p] = v of dout[p], except the padding row
+    return record("embedding", [w], out, [...indices.shape, D], (g) => {
+      const dout = flat(g.data);
+      const dw = (w.dtype === "float32" ? new Float32Array(V * D) : new Float64Array(V * D)) as FloatArray;
+      for (let p = 0; p < ids.length; p++) {
+        const row = ids[p];
+        if (row === pad) continue;
+        for (let j = 0; j < D; j++) dw[row * D + j] += dout[p * D + j];
+      }
+      return [fromFlat(dw, [V, D])];
+    });
+  }
+}
+
+function normPadding(paddingIdx: number | undefined, n: number): number | null {
+  if (paddingIdx === undefined || paddingIdx === null) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -n || paddingIdx >= n) {
+    throw new RangeError(`Embedding: paddingIdx ${paddingIdx} must be an integer in [${-n}, ${n - 1}]`);
+  }
+  return paddingIdx < 0 ? paddingIdx + n : paddingIdx;
+}

@@ -1,0 +1,148 @@
+// Module: a named tree of parameters, as `torch.nn.Module`. Parameters and
+// sub-modules are registered by name; state dicts use dotted camelCase names
+// (`rnn.layers.0.weightIh`) or, with { names: "torch" }, PyTorch's (`rnn.weight_ih_l0`).
+
+import { flat, fmt, getDefaultDtype, Tensor, uniform, type FloatDtype, type Rng } from "@unroll/autograd";
+
+/** Options every module constructor takes. */
+export interface ModuleOptions {
+  /** Generator for the initial weights (default: the process-wide one). */
+  rng?: Rng;
+  /** Parameter dtype (default: the default dtype, float64 unless changed). */
+  dtype?: FloatDtype;
+}
+
+export type NameStyle = "unroll" | "torch";
+
+export interface LoadResult {
+  /** Names the module has but the dict lacked (only when strict is false). */
+  missingKeys: string[];
+  /** Names in the dict the module does not have (only when strict is false). */
+  unexpectedKeys: string[];
+}
+
+/** weightIh → weight_ih */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** U(-bound, bound) weights that require grad: PyTorch's initialisation of Linear and RNN. */
+export function uniformParameter(shape: number[], bound: number, opts: ModuleOptions): Tensor {
+  return uniform(shape, -bound, bound, { rng: opts.rng, dtype: opts.dtype ?? getDefaultDtype(), requiresGrad: true });
+}
+
+export function checkSize(op: string, arg: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${op}: ${arg} must be a positive integer, got ${n}`);
+}
+
+/** Modules compute in their parameters' dtype; a mismatched input is an error, as in PyTorch. */
+export function checkDtype(op: string, arg: string, x: Tensor, like: Tensor): void {
+  if (x.dtype !== like.dtype) throw new TypeError(`${op}: ${arg} is ${x.dtype} but the parameters are ${like.dtype}`);
+}
+
+/** Base class of layers and models. Example: `class Net extends Module { head = this.registerModule("head", new Linear(4, 2)) }`. */
+export class Module {
+  private readonly _parameters = new Map<string, Tensor>();
+  private readonly _modules = new Map<string, Module>();
+
+  /** Add a parameter under `name` (no dots) and return it. */
+  registerParameter(name: string, t: Tensor): Tensor {
+    this.checkName(name, false);
+    if (!(t instanceof Tensor)) throw new TypeError(`registerParameter: ${name} must be a Tensor`);
+    // loadStateDict and the optimizers write into the buffer in place: it must be the tensor's own
+    if (!t.isLeaf || flat(t.data) !== t.data.data) throw new Error(`registerParameter: ${name} must be a leaf tensor that owns a packed buffer (not a view)`);
+    this._parameters.set(name, t);
+    return t;
+  }
+
+  /** Add a sub-module under `name` (e.g. `head`, or `layers.0` for a list) and return it. */
+  registerModule<M extends Module>(name: string, m: M): M {
+    this.checkName(name, true);
+    if (!(m instanceof Module)) throw new TypeError(`registerModule: ${name} must be a Module`);
+    this._modules.set(name, m);
+    return m;
+  }
+
+  private checkName(name: string, dotted: boolean): void {
+    const ok = typeof name === "string" && name.length > 0 && (dotted || !name.includes(".")) && !name.split(".").includes("");
+    if (!ok) throw new Error(`register: invalid name ${JSON.stringify(name)}`);
+    if (this._parameters.has(name) || this._modules.has(name)) throw new Error(`register: the name ${JSON.stringify(name)} is already taken`);
+  }
+
+  /** Every parameter with its dotted name, own parameters first, in registration order. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [...this._parameters];
+    for (const [prefix, m] of this._modules) for (const [n, p] of m.namedParameters()) out.push([`${prefix}.${n}`, p]);
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Reset every parameter's gradient to null, as `zero_grad(set_to_none=True)`. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * PyTorch's name for one of this module's dotted parameter names. Nested modules
+   * keep their prefixes; a module whose PyTorch layout differs (RNN) overrides this.
+   */
+  torchName(name: string): string {
+    for (const [prefix, m] of this._modules) {
+      if (name.startsWith(`${prefix}.`)) return `${prefix}.${m.torchName(name.slice(prefix.length + 1))}`;
+    }
+    return snakeCase(name);
+  }
+
+  private names(style: NameStyle | undefined, op: string): [string, Tensor][] {
+    if (style === undefined || style === "unroll") return this.namedParameters();
+    if (style === "torch") return this.namedParameters().map(([n, p]) => [this.torchName(n), p]);
+    throw new TypeError(`${op}: names must be "unroll" or "torch", got ${JSON.stringify(style)}`);
+  }
+
+  /**
+   * The parameters by name (sharing their buffers, without history), ready to save.
+   * Example: `saveSafetensors(model.stateDict({ names: "torch" }))`.
+   */
+  stateDict(opts: { names?: NameStyle } = {}): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [n, p] of this.names(opts.names, "stateDict")) out[n] = p.detach();
+    return out;
+  }
+
+  /**
+   * Copy `dict`'s values into the parameters in place. Every name and shape is checked
+   * first: on any problem (missing, unexpected, mis-shaped, not a tensor) nothing
+   * changes and the error lists them all. With strict false, missing and unexpected
+   * names are allowed and returned. Example: `model.loadStateDict(loadSafetensors(bytes))`.
+   */
+  loadStateDict(dict: Record<string, Tensor>, opts: { strict?: boolean; names?: NameStyle } = {}): LoadResult {
+    const strict = opts.strict ?? true;
+    if (dict === null || typeof dict !== "object") throw new TypeError(`loadStateDict: dict must be an object of name → Tensor`);
+    const own = this.names(opts.names, "loadStateDict");
+    const known = new Set(own.map(([n]) => n));
+    const missingKeys = own.filter(([n]) => !Object.hasOwn(dict, n)).map(([n]) => n);
+    const unexpectedKeys = Object.keys(dict).filter((n) => !known.has(n));
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0) problems.push(`missing: ${missingKeys.join(", ")}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected: ${unexpectedKeys.join(", ")}`);
+    const updates: [Tensor, Tensor][] = [];
+    for (const [n, p] of own) {
+      if (!Object.hasOwn(dict, n)) continue;
+      const v = dict[n];
+      if (!(v instanceof Tensor)) problems.push(`${n} is not a Tensor`);
+      else if (fmt(v.shape) !== fmt(p.shape)) problems.push(`${n} is ${fmt(v.shape)} in the dict but ${fmt(p.shape)} in the module`);
+      else updates.push([p, v]);
+    }
+    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.length} problem(s): ${problems.join("; ")}`);
+    for (const [p, v] of updates) copyInto(p, v);
+    return { missingKeys, unexpectedKeys };
+  }
+}
+
+/** Overwrite p's packed buffer with v's values (same shape), converting the dtype. */
+function copyInto(p: Tensor, v: Tensor): void {
+  p.data.data.set(flat(v.data));
+}

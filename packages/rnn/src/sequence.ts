@@ -1,0 +1,81 @@
+// Variable-length batches: checking `lengths`, joining the per-step states into the
+// layer output (zero past each example's length) and picking each example's output
+// at its last valid step.
+//   B batch, T time, H hidden size
+
+import { flat, fmt, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+
+/**
+ * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
+ * null when none is given. `op` names the caller in errors.
+ */
+export function checkLengths(op: string, lengths: Tensor | readonly number[] | null | undefined, B: number, T: number): Int32Array | null {
+  if (lengths === undefined || lengths === null) return null;
+  let values: ArrayLike<number>;
+  if (lengths instanceof Tensor) {
+    if (lengths.dtype !== "int32") throw new TypeError(`${op}: lengths must be an int32 tensor, got ${lengths.dtype}`);
+    if (lengths.ndim !== 1 || lengths.shape[0] !== B) {
+      throw new Error(`${op}: lengths is ${fmt(lengths.shape)} but expected [${B}] (one length per example)`);
+    }
+    values = flat(lengths.data);
+  } else if (Array.isArray(lengths)) {
+    if (lengths.length !== B) throw new Error(`${op}: lengths has ${lengths.length} entries but expected ${B} (one per example)`);
+    values = lengths;
+  } else {
+    throw new TypeError(`${op}: lengths must be an int32 Tensor or an array of integers`);
+  }
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const n = values[b];
+    if (!Number.isInteger(n) || n < 1 || n > T) {
+      throw new RangeError(`${op}: lengths[${b}] is ${n} but each length must be an integer in [1, ${T}] (T = ${T})`);
+    }
+    out[b] = n;
+  }
+  return out;
+}
+
+/**
+ * The T step states [B, H] joined into [B, T, H] (batchFirst) or [T, B, H], with zeros
+ * where t >= lengths[b]: the output of one recurrent layer.
+ */
+export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFirst: boolean): Tensor {
+  const T = states.length;
+  const [B, H] = states[0].shape;
+  const dtype = states[0].dtype as FloatDtype;
+  const valid = (b: number, t: number): boolean => lengths === null || t < lengths[b];
+  // row (b, t) of the output starts here
+  const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * H;
+  const out: FloatArray = dtype === "float32" ? new Float32Array(B * T * H) : new Float64Array(B * T * H);
+  states.forEach((s, t) => {
+    const src = flat(s.data);
+    for (let b = 0; b < B; b++) if (valid(b, t)) out.set(src.subarray(b * H, (b + 1) * H), at(b, t));
+  });
+  const shape = batchFirst ? [B, T, H] : [T, B, H];
+  // d state_t = dout at step t on valid rows, 0 past the length
+  return record("stackSteps", states, out, shape, (g) => {
+    const dout = flat(g.data);
+    return states.map((s, t) => {
+      if (!s.requiresGrad) return null;
+      const ds: FloatArray = dtype === "float32" ? new Float32Array(B * H) : new Float64Array(B * H);
+      for (let b = 0; b < B; b++) if (valid(b, t)) ds.set(dout.subarray(at(b, t), at(b, t) + H), b * H);
+      return fromFlat(ds, [B, H]);
+    });
+  });
+}
+
+/**
+ * Each example's output at its last valid step: output [B, T, H] → [B, H], at
+ * t = lengths[b] - 1 (t = T - 1 without lengths). Differentiable.
+ * Example: `const last = lastValid(rnn.forward(x, null, { lengths }).output, lengths)`.
+ */
+export function lastValid(output: Tensor, lengths?: Tensor | readonly number[] | null): Tensor {
+  if (!(output instanceof Tensor)) throw new TypeError(`lastValid: output must be a Tensor`);
+  if (output.ndim !== 3) throw new Error(`lastValid: output is ${fmt(output.shape)} but expected [B,T,H] (batch, time, hidden)`);
+  const [B, T, H] = output.shape;
+  if (T === 0) throw new Error(`lastValid: output is ${fmt(output.shape)} and has no time steps`);
+  const lens = checkLengths("lastValid", lengths, B, T);
+  const index = new Int32Array(B * H);
+  for (let b = 0; b < B; b++) index.fill(lens === null ? T - 1 : lens[b] - 1, b * H, (b + 1) * H);
+  return gather(output, 1, fromFlat(index, [B, 1, H])).reshape([B, H]);
+}

@@ -1,0 +1,117 @@
+// Library import as a user meets it: build the three packages, `pnpm pack` them,
+// `npm install` the tarballs into an empty project, import them from plain Node ESM
+// (no TypeScript loader) and type-check a consumer against the shipped .d.ts.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect, test } from "vitest";
+// The sources, to compare export lists (the root package does not depend on @unroll/*).
+import * as autogradSrc from "../packages/autograd/src/index.js";
+import * as lossesSrc from "../packages/losses/src/index.js";
+import * as rnnSrc from "../packages/rnn/src/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const names = ["autograd", "losses", "rnn"];
+const tsc = join(createRequire(import.meta.url).resolve("typescript/package.json"), "..", "bin", "tsc");
+const typesNode = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies["@types/node"];
+const win = process.platform === "win32";
+
+let work = "";
+let app = "";
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: "pipe", shell: win });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+  }
+}
+
+// What the consumer does: y = sum(tanh(a @ b)), then backward and gradcheck.
+const consumerMjs = `
+import * as autograd from "@unroll/autograd";
+import * as losses from "@unroll/losses";
+import * as rnn from "@unroll/rnn";
+const { tensor, gradcheck } = autograd;
+const a = tensor([[0.1, 0.2], [0.3, -0.4]], { requiresGrad: true });
+const b = tensor([[0.5], [-1.0]], { requiresGrad: true });
+const y = a.matmul(b).tanh().sum();
+y.backward();
+const check = gradcheck((a, b) => a.matmul(b).tanh(), [a, b]);
+console.log(JSON.stringify({
+  y: y.item(), gradA: a.grad.toArray(), gradB: b.grad.toArray(), gradcheck: check.ok,
+  exports: { autograd: Object.keys(autograd), losses: Object.keys(losses), rnn: Object.keys(rnn) },
+}));
+`;
+
+const consumerTs = `
+import { gradcheck, matmul, tensor, type GradcheckReport, type Tensor } from "@unroll/autograd";
+import * as losses from "@unroll/losses";
+import * as rnn from "@unroll/rnn";
+
+const a: Tensor = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+const y: Tensor = matmul(a, a).sum();
+y.backward();
+const grad: Tensor | null = a.grad;
+const report: GradcheckReport = gradcheck((x) => x.tanh(), [a]);
+const ok: boolean = report.ok;
+// @ts-expect-error matmul takes a Tensor: this fails only if the shipped types are real, not any
+a.matmul("not a tensor");
+export const used = [grad, ok, losses, rnn];
+`;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "unroll-pack-"));
+  const tarballs = join(work, "tarballs");
+  app = join(work, "app");
+  mkdirSync(tarballs);
+  mkdirSync(app);
+  run("pnpm", ["run", "build"], root);
+  for (const name of names) run("pnpm", ["pack", "--pack-destination", tarballs], join(root, "packages", name));
+  const files = readdirSync(tarballs).filter((f) => f.endsWith(".tgz"));
+  expect(files).toHaveLength(names.length);
+
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...files.map((f) => join(tarballs, f)), `@types/node@${typesNode}`], app);
+  writeFileSync(join(app, "consumer.mjs"), consumerMjs);
+  writeFileSync(join(app, "consumer.ts"), consumerTs);
+  // Strict, and skipLibCheck off so the shipped .d.ts are themselves checked.
+  const compilerOptions = { target: "ES2022", lib: ["ES2022"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] };
+  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["consumer.ts"] }));
+}, 600_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("the installed packages ship dist/ and no development entry points", () => {
+  for (const name of names) {
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules", "@unroll", name, "package.json"), "utf8"));
+    expect(manifest.exports).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
+    if (name !== "autograd") expect(manifest.dependencies["@unroll/autograd"]).toMatch(/^\^\d+\.\d+\.\d+$/);
+  }
+});
+
+test("plain Node ESM imports all three packages and runs forward, backward and gradcheck", () => {
+  const out = JSON.parse(run(process.execPath, ["consumer.mjs"], app));
+  const a = [[0.1, 0.2], [0.3, -0.4]];
+  const b = [0.5, -1.0];
+  const dz = a.map((row) => 1 - Math.tanh(row[0] * b[0] + row[1] * b[1]) ** 2);
+  expect(out.y).toBeCloseTo(a.reduce((s, row) => s + Math.tanh(row[0] * b[0] + row[1] * b[1]), 0), 12);
+  out.gradA.flat().forEach((g: number, i: number) => expect(g).toBeCloseTo(dz[Math.floor(i / 2)] * b[i % 2], 12));
+  out.gradB.flat().forEach((g: number, k: number) => expect(g).toBeCloseTo(dz[0] * a[0][k] + dz[1] * a[1][k], 12));
+  expect(out.gradcheck).toBe(true);
+  // The built packages export exactly what their sources export.
+  expect(out.exports.autograd.sort()).toEqual(Object.keys(autogradSrc).sort());
+  expect(out.exports.losses.sort()).toEqual(Object.keys(lossesSrc).sort());
+  expect(out.exports.rnn.sort()).toEqual(Object.keys(rnnSrc).sort());
+}, 300_000);
+
+test("a consumer type-checks against the shipped .d.ts with NodeNext resolution", () => {
+  run(process.execPath, [tsc, "-p", "tsconfig.json"], app);
+}, 300_000);

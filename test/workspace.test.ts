@@ -1,0 +1,46 @@
+// The workspace's wiring, which nothing else checks: every package is type-checked
+// by `pnpm test`, libraries build and ship dist/ only, and the README's two commands
+// are the ones CI and `pnpm demo` really run.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const read = (path: string): string => readFileSync(join(root, path), "utf8");
+const manifest = (dir: string) => JSON.parse(read(join(dir, "package.json")));
+const dirsIn = (parent: string): string[] =>
+  readdirSync(join(root, parent), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, parent, d.name, "package.json")))
+    .map((d) => join(parent, d.name));
+
+const libraries = dirsIn("packages");
+const workspace = [...libraries, ...dirsIn("examples"), "benchmarks"];
+
+test.each(workspace)("%s has a typecheck script and a tsconfig.json", (dir) => {
+  expect(manifest(dir).scripts?.typecheck).toMatch(/^tsc -p tsconfig\.json$/);
+  expect(existsSync(join(root, dir, "tsconfig.json"))).toBe(true);
+});
+
+test.each(libraries)("%s builds to dist/ and ships no development entry point", (dir) => {
+  const pkg = manifest(dir);
+  expect(pkg.name).toMatch(/^@unroll\//);
+  expect(pkg.type).toBe("module");
+  expect(pkg.scripts.build).toBe("tsc -p tsconfig.build.json");
+  expect(pkg.exports).toEqual({ ".": { development: "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } });
+  expect(pkg.publishConfig.exports).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
+  // Built against the other packages' dist/ types, not their sources.
+  expect(JSON.parse(read(join(dir, "tsconfig.build.json"))).compilerOptions).toMatchObject({ customConditions: [], outDir: "dist", rootDir: "src" });
+});
+
+test("the README opens with the setup-and-demo command and the test command that CI runs", () => {
+  const [setup, tests] = read("README.md").split("\n").map((l) => l.trim());
+  expect(setup).toBe("npm i -g pnpm@12.4.2 && pnpm install && pnpm demo");
+  expect(tests).toBe("pnpm test");
+  expect(read(".ci/run").split("\n")).toContain(tests);
+  const pkg = manifest(".");
+  expect(pkg.packageManager).toBe("pnpm@12.4.2");
+  const demoDir = /^pnpm --dir (\S+) start$/.exec(pkg.scripts.demo)?.[1];
+  expect(demoDir && manifest(demoDir).scripts.start).toBeTruthy();
+});
