@@ -18,6 +18,7 @@ import {
   majorityBaseline,
   permutation,
   Progress,
+  scheduledLr,
   jsonLine,
   loadCheckpoint,
   saveCheckpoint,
@@ -36,6 +37,7 @@ export const specs = {
   hidden: { type: "int", default: 64, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
   lr: { type: "float", default: 5e-3, min: 0, help: "Adam learning rate" },
+  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
   seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order (the split is fixed)" },
   timeBudget: { type: "float", default: 0, min: 0, help: "stop training after this many seconds (0: no limit)" },
@@ -196,6 +198,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
       );
       optimizer.zeroGrad();
       loss.backward();
+      optimizer.lr = scheduledLr(opts.schedule, opts.lr, step, totalSteps);
       if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
       optimizer.step();
 

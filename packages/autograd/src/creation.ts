@@ -1,5 +1,6 @@
 // Making tensors: from JavaScript values, filled, ranged or random.
 
+import ndarray from "ndarray";
 import { allocate, checkDtype, dtypeOf, getDefaultDtype, type Dtype, type TypedArray } from "./dtype.js";
 import { getDefaultRng, type Rng } from "./random.js";
 import { flat, fmt, sizeOf } from "./strides.js";
@@ -60,7 +61,10 @@ export function tensor(data: NestedArray | TypedArray | NdArrayLike | Tensor, op
     return finish(out, shape, opts);
   }
   if (isNdArray(data)) {
-    const source = data as unknown as Parameters<typeof flat>[0];
+    // An ndarray over a plain Array is read through a float64 copy of its buffer:
+    // flat() only knows typed arrays.
+    const buffer = ArrayBuffer.isView(data.data) ? data.data : Float64Array.from(data.data);
+    const source = ndarray(buffer as TypedArray, data.shape, data.stride, data.offset);
     const values = flat(source);
     const dtype = resolveDtype("tensor", opts, ArrayBuffer.isView(data.data) ? dtypeOf(data.data as TypedArray) : getDefaultDtype());
     const out = allocate(dtype, values.length);

@@ -10,8 +10,9 @@ export { sum, mean, max, argmax, logSumExp, softmax, logSoftmax } from "./ops/re
 export { transpose, permute, reshape, narrow, select, gather, stack, cat } from "./ops/shape.js";
 export { flat, fmt, normDim, sizeOf } from "./strides.js";
 export { kernels, type Gemm } from "./kernels/index.js";
+export { useKernels, kernelsInUse, type KernelSet } from "./kernels/index.js";
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
-export type { SoftmaxXentSpec, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
+export type { SoftmaxXentSpec, SoftmaxXentSaved, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
 export { Optimizer } from "./optim/optimizer.js";
 export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, type AdamOptions } from "./optim/adam.js";

@@ -69,6 +69,7 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
   }
   const json = new TextEncoder().encode(`{${parts.join(",")}}`);
   const n = Math.ceil(json.length / 8) * 8;
+  if (n > MAX_HEADER_SIZE) throw new Error(`${op}: the header would be ${n} bytes, over the format's ${MAX_HEADER_SIZE}-byte limit (too many tensors?)`);
   const out = new Uint8Array(8 + n + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
   out.set(json, 8);

@@ -339,6 +339,9 @@ function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGra
   const order = topoOrder(root);
   // Check the whole graph before any .grad changes.
   for (const t of order) {
+    if (t.grad !== null && !sameShape(t.grad.shape, t.shape)) {
+      throw new Error(`backward: the existing .grad has shape ${fmt(t.grad.shape)} but the tensor is ${fmt(t.shape)}`);
+    }
     if ((t as unknown as { _released: boolean })._released) {
       throw new Error(
         `backward: part of this graph was already freed by an earlier backward (shape ${fmt(t.shape)}); ` +

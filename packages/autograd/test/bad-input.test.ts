@@ -179,6 +179,14 @@ describe("backward", () => {
     y.backward(ones([3, 4])); // the graph was not consumed by the failed calls
     expect(Array.from(x.grad!.toTypedArray())).toEqual(new Array(12).fill(2));
   });
+  it("an existing .grad of the wrong shape is found before any gradient is written", () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4, 5], { requiresGrad: true });
+    a.grad = zeros([3]);
+    // b is reached before a in reverse order, so a late check would already have written b.grad
+    expectError(() => a.sum().add(b.sum()).backward(), Error, "backward: the existing .grad has shape [3] but the tensor is [2]");
+    expect(b.grad).toBeNull();
+  });
   it("through a tensor that does not require grad", () => {
     const a = randn([2, 2]);
     expectError(() => a.mul(2).sum().backward(), Error, "backward: the tensor does not require grad (shape [])", "requiresGrad: true");

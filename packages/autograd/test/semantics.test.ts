@@ -1,6 +1,7 @@
 // Graph semantics: accumulation, reuse, deep graphs, noGrad/detach, freed graphs,
 // retainGraph, seeded randomness, default dtype, int32 and dtype promotion.
 
+import ndarray from "ndarray";
 import seedrandom from "seedrandom";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -306,6 +307,33 @@ describe("dtypes", () => {
   });
 });
 
+describe("saturated inputs give finite values and gradients", () => {
+  it("softmax, logSoftmax and logSumExp at ±1000", () => {
+    const x = tensor([[1000, 999, -1000]], { requiresGrad: true });
+    const e = Math.E;
+    expect(values(x.softmax(1))).toEqual([e / (1 + e), 1 / (1 + e), 0].map((v, i) => (i < 2 ? expect.closeTo(v, 15) : 0)));
+    expect(x.logSumExp(1).item()).toBeCloseTo(1000 + Math.log1p(Math.exp(-1)), 12);
+    const ls = values(x.logSoftmax(1));
+    expect(ls[0]).toBeCloseTo(-Math.log1p(Math.exp(-1)), 14);
+    expect(ls[2]).toBeCloseTo(-2000 - Math.log1p(Math.exp(-1)), 10);
+    x.logSoftmax(1).select(1, 0).sum().backward(); // d/dx log p_0 = onehot_0 - p
+    expect(values(x.grad)).toEqual([1 / (1 + e), -1 / (1 + e), 0].map((v, i) => (i < 2 ? expect.closeTo(v, 15) : 0)));
+  });
+
+  it("tanh and sigmoid at ±20 and ±1000", () => {
+    const x = tensor([-1000, -20, 20, 1000], { requiresGrad: true });
+    expect(values(x.sigmoid())).toEqual([0, expect.closeTo(2.061153618190204e-9, 20), expect.closeTo(1 - 2.061153618190204e-9, 15), 1]);
+    expect(values(x.tanh())).toEqual([-1, -1, 1, 1]);
+    x.sigmoid().add(x.tanh()).sum().backward();
+    const g = values(x.grad);
+    expect(g.every(Number.isFinite)).toBe(true);
+    expect(g[0]).toBe(0);
+    const s = 2.061153618190204e-9; // sigmoid(-20); tanh'(-20) is below float64's resolution of 1 - y²
+    expect(g[1]).toBeCloseTo(s * (1 - s), 20);
+    expect(g[3]).toBe(0);
+  });
+});
+
 describe("creation and reading", () => {
   it("tensor() takes numbers, nested arrays, typed arrays with a shape, ndarrays and tensors", () => {
     expect(tensor(3).shape).toEqual([]);
@@ -319,6 +347,11 @@ describe("creation and reading", () => {
     copy.data.set(0, 0, 100);
     expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]); // a copy, not a view
     expect(tensor([]).shape).toEqual([0]);
+    // an ndarray over a plain Array keeps its fractions, packed or strided
+    const nd = ndarray([1.5, 2.5, 3.5, 4.5], [2, 2]);
+    expect(tensor(nd).toArray()).toEqual([[1.5, 2.5], [3.5, 4.5]]);
+    expect(tensor(nd.transpose(1, 0)).toArray()).toEqual([[1.5, 3.5], [2.5, 4.5]]);
+    expect(tensor(nd.transpose(1, 0)).dtype).toBe("float64");
   });
 
   it("views share their input's buffer", () => {

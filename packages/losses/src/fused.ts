@@ -3,11 +3,15 @@
 // the graph with `record`. crossEntropy and sequenceCrossEntropy both end here.
 //   N rows, C classes, G groups of S rows (see reduce.ts)
 
-import { flat, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { flat, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 
 export function floatArray(dtype: string, n: number): FloatArray {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+}
+
+function allocSaved(dtype: string, n: number, c: number): SoftmaxXentSaved {
+  return { exps: floatArray(dtype, n * c), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
 }
 
 /**
@@ -19,22 +23,23 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   const c = s.classes;
   const x = flat(logits.data) as FloatArray;
   const inputs = soft === null ? [logits] : [logits, soft];
-  // The softmax is kept for backward only when there will be one.
-  let probs: FloatArray | null = isGradEnabled() && inputs.some((t) => t.requiresGrad) ? floatArray(logits.dtype, n * c) : null;
+  // What backward needs is kept only when there will be a backward.
+  const keep = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  let saved: SoftmaxXentSaved | null = keep ? allocSaved(logits.dtype, n, c) : null;
   const loss = floatArray(logits.dtype, n);
-  kernels.softmaxXentForward(loss, probs, x, s);
+  kernels.softmaxXentForward(loss, saved, x, s);
 
   const backward = (rowScale: FloatArray, rowsPerScale: number): (Tensor | null)[] => {
-    // The saved softmax becomes d logits in place; a second backward (retainGraph) recomputes it.
-    let p = probs;
-    if (p === null) {
-      p = floatArray(logits.dtype, n * c);
-      kernels.softmaxXentForward(floatArray(logits.dtype, n), p, x, s);
+    // The saved exps become d logits in place; a second backward (retainGraph) recomputes them.
+    let sv = saved;
+    if (sv === null) {
+      sv = allocSaved(logits.dtype, n, c);
+      kernels.softmaxXentForward(floatArray(logits.dtype, n), sv, x, s);
     }
-    probs = null;
+    saved = null;
     const dsoft = soft !== null && soft.requiresGrad ? floatArray(soft.dtype, n * c) : null;
-    kernels.softmaxXentBackward(p, dsoft, p, x, rowScale, Math.max(rowsPerScale, 1), s);
-    return [logits.requiresGrad ? fromFlat(p, logits.shape) : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
+    kernels.softmaxXentBackward(sv.exps, dsoft, sv, x, rowScale, Math.max(rowsPerScale, 1), s);
+    return [logits.requiresGrad ? fromFlat(sv.exps, logits.shape) : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
   };
 
   if (plan === null) {

@@ -7,4 +7,3 @@ export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export { RNNCell, type RNNCellOptions, type Nonlinearity } from "./rnn-cell.js";
 export { RNN, type RNNOptions, type RNNResult } from "./rnn.js";
 export { lastValid } from "./sequence.js";
-export { rnnStep, StepSink, type StepParams, type StepOptions } from "./step.js";

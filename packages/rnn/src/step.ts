@@ -60,8 +60,10 @@ function take(sink: StepSink, key: keyof StepSink, t: Tensor | null): Tensor | n
 
 /**
  * One recorded time step t of a sequence: act(x_t W_ihᵀ + b_ih + h W_hhᵀ + b_hh), with
- * rows past their length carrying h. All tensors must share one float dtype (the
- * caller checks shapes and dtypes). Example: `h = rnnStep(x, t, h, cell, opts, sink)`.
+ * rows past their length carrying h. All tensors share one float dtype (the caller
+ * checks shapes and dtypes). Use one fresh sink per unrolled sequence, starting at
+ * t = 0 and feeding each step the previous one's result.
+ * Example: `for (let t = 0; t < T; t++) h = rnnStep(x, t, h, cell, opts, sink)`.
  */
 export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: StepOptions, sink: StepSink): Tensor {
   const dtype = h.dtype as FloatDtype;

@@ -4,10 +4,11 @@
 import { gemmJs, type Gemm } from "./matmul.js";
 import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepBackward, type RnnStepForward } from "./rnn-step.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
+import { wasmKernels, wasmUnavailableReason } from "./wasm/index.js";
 
 export type { Gemm } from "./matmul.js";
 export type { RnnStepBackward, RnnStepDims, RnnStepForward, RnnStepGrads } from "./rnn-step.js";
-export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSpec } from "./softmax-xent.js";
+export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSaved, SoftmaxXentSpec } from "./softmax-xent.js";
 
 export const kernels: {
   gemm: Gemm;
@@ -22,3 +23,34 @@ export const kernels: {
   softmaxXentForward: softmaxXentForwardJs,
   softmaxXentBackward: softmaxXentBackwardJs,
 };
+
+/** The JavaScript implementations: the fallback, and what `useKernels("js")` restores. */
+const jsKernels = { ...kernels };
+
+export type KernelSet = "wasm" | "js";
+let inUse: KernelSet = "js";
+
+/**
+ * Choose the kernel implementations: "wasm" (WebAssembly SIMD, the default where the
+ * runtime has it; UNROLL_KERNELS=js in the environment starts with "js") or "js".
+ * Example: `useKernels("js")` to compare results or timings with the fallback.
+ */
+export function useKernels(which: KernelSet): void {
+  if (which !== "wasm" && which !== "js") {
+    throw new TypeError(`useKernels: expected "wasm" or "js", got ${JSON.stringify(which)}`);
+  }
+  if (which === "wasm" && wasmKernels === null) throw new Error(`useKernels: ${wasmUnavailableReason}`);
+  Object.assign(kernels, jsKernels, which === "wasm" ? wasmKernels : {});
+  inUse = which;
+}
+
+/** Which kernel set is active. Example: `if (kernelsInUse() === "js") console.warn("no SIMD")`. */
+export function kernelsInUse(): KernelSet {
+  return inUse;
+}
+
+const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.UNROLL_KERNELS;
+if (requested !== undefined && requested !== "" && requested !== "js" && requested !== "wasm") {
+  throw new TypeError(`UNROLL_KERNELS: expected "wasm" or "js", got ${JSON.stringify(requested)}`);
+}
+if (requested === "wasm" || (requested !== "js" && wasmKernels !== null)) useKernels("wasm");

@@ -1,8 +1,9 @@
 // Fused, stable softmax-cross-entropy over raw row-major buffers, forward and backward,
 // so that a faster implementation (WebAssembly) can replace it in one place.
 //   N rows (examples, or B·T time steps), C classes
-//   logits [N, C], probs [N, C] (the softmax, saved by forward for backward), loss [N]
-//   target [N] int32 class indices, or soft [N, C] probabilities; weight [C]
+//   logits [N, C], loss [N]; target [N] int32 class indices, or soft [N, C]
+//   probabilities; weight [C]. Saved by forward for backward: exps [N, C] = exp(x - m),
+//   rowMax [N] = m and rowSum [N] = Σ_c exp(x_c - m), so softmax = exps / rowSum.
 // Each row's target distribution q, with ε the label smoothing and w the class weights
 // (PyTorch's F.cross_entropy):
 //   class index y:    q_c = (1 - ε) w_y [c = y] + (ε / C) w_c
@@ -32,27 +33,60 @@ export interface SoftmaxXentSpec {
   labelSmoothing: number;
 }
 
-/** Per-row losses into `loss` [N]; the softmax into `probs` [N, C] when it is not null. */
+/** What forward keeps for backward; backward may overwrite `exps` with d logits. */
+export interface SoftmaxXentSaved {
+  /** exp(x - m) [N, C]: the softmax before each row is divided by its sum. */
+  exps: FloatArray;
+  /** m, the row max [N]. */
+  rowMax: Float64Array;
+  /** Σ_c exp(x_c - m) [N]. */
+  rowSum: Float64Array;
+}
+
+/** Per-row losses into `loss` [N]; what backward needs into `saved` when it is not null. */
 export interface SoftmaxXentForward {
-  (loss: FloatArray, probs: FloatArray | null, logits: FloatArray, s: SoftmaxXentSpec): void;
+  (loss: FloatArray, saved: SoftmaxXentSaved | null, logits: FloatArray, s: SoftmaxXentSpec): void;
 }
 
 /**
- * d(loss)/d(logits) into `dlogits` [N, C] (which may be `probs` itself: it is read and
- * written element by element), and d(loss)/d(soft) into `dsoft` when it is not null.
- * Row r is scaled by rowScale[floor(r / rowsPerScale)]: one scale per group of rows
- * (1 for `reduction: "none"`, N for a mean over all rows).
+ * d(loss)/d(logits) into `dlogits` [N, C] (which may be `saved.exps` itself: each
+ * element is read before it is written), and d(loss)/d(soft) into `dsoft` when it is
+ * not null. Row r is scaled by rowScale[floor(r / rowsPerScale)]: one scale per group
+ * of rows (rowsPerScale 1 for `reduction: "none"`, N for one mean over all rows).
  */
 export interface SoftmaxXentBackward {
   (
     dlogits: FloatArray,
     dsoft: FloatArray | null,
-    probs: FloatArray,
+    saved: SoftmaxXentSaved,
     logits: FloatArray,
     rowScale: FloatArray,
     rowsPerScale: number,
     s: SoftmaxXentSpec,
   ): void;
+}
+
+// exp(v) for v <= 0 (the shifted logits), within about 2 ulp of Math.exp and about
+// twice as fast; this kernel calls it N·C times. Tang's table method:
+//   v = k ln2 / 256 + r, |r| <= ln2 / 512;  exp(v) = 2^(k >> 8) · 2^((k & 255) / 256) · exp(r)
+// with exp(r) a degree-4 Taylor polynomial (truncation error below r^5 / 120 < 4e-17).
+// Below -700 (and for NaN) it defers to Math.exp, which handles underflow.
+const EXP_BITS = 8;
+const EXP_N = 1 << EXP_BITS;
+const LN2_HI = 6.93147180369123816490e-1 / EXP_N;
+const LN2_LO = 1.90821492927058770002e-10 / EXP_N;
+const INV_STEP = EXP_N / Math.LN2;
+const FRACTION = Float64Array.from({ length: EXP_N }, (_, j) => 2 ** (j / EXP_N));
+const POW2_BIAS = 1075;
+const POW2 = Float64Array.from({ length: POW2_BIAS + 1 }, (_, i) => 2 ** (i - POW2_BIAS));
+
+function expNonPositive(v: number): number {
+  if (!(v > -700)) return Math.exp(v);
+  // (v / step - 0.5) | 0 rounds v / step to the nearest integer for v <= 0
+  const k = (v * INV_STEP - 0.5) | 0;
+  const r = v - k * LN2_HI - k * LN2_LO;
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
+  return FRACTION[k & (EXP_N - 1)] * p * POW2[(k >> EXP_BITS) + POW2_BIAS];
 }
 
 function counts(s: SoftmaxXentSpec, r: number): boolean {
@@ -73,11 +107,12 @@ function rowMax(x: FloatArray, off: number, c: number): number {
   return m;
 }
 
-export const softmaxXentForwardJs: SoftmaxXentForward = (loss, probs, logits, s) => {
+export const softmaxXentForwardJs: SoftmaxXentForward = (loss, saved, logits, s) => {
   const { rows: n, classes: c, target, soft, weight } = s;
   const keep = 1 - s.labelSmoothing;
   const spread = s.labelSmoothing / c;
   const wSum = weightSum(s);
+  const exps = saved === null ? null : saved.exps;
   for (let r = 0; r < n; r++) {
     if (!counts(s, r)) {
       loss[r] = 0;
@@ -86,16 +121,16 @@ export const softmaxXentForwardJs: SoftmaxXentForward = (loss, probs, logits, s)
     const off = r * c;
     const m = rowMax(logits, off, c);
     let sum = 0;
-    if (probs === null) {
-      for (let j = 0; j < c; j++) sum += Math.exp(logits[off + j] - m);
+    if (exps === null) {
+      for (let j = 0; j < c; j++) sum += expNonPositive(logits[off + j] - m);
     } else {
       for (let j = 0; j < c; j++) {
-        const e = Math.exp(logits[off + j] - m);
-        probs[off + j] = e;
+        const e = expNonPositive(logits[off + j] - m);
+        exps[off + j] = e;
         sum += e;
       }
-      const inv = 1 / sum;
-      for (let j = 0; j < c; j++) probs[off + j] *= inv;
+      (saved as SoftmaxXentSaved).rowMax[r] = m;
+      (saved as SoftmaxXentSaved).rowSum[r] = sum;
     }
     const logSum = Math.log(sum);
     if (target !== null) {
@@ -123,8 +158,9 @@ export const softmaxXentForwardJs: SoftmaxXentForward = (loss, probs, logits, s)
   }
 };
 
-export const softmaxXentBackwardJs: SoftmaxXentBackward = (dlogits, dsoft, probs, logits, rowScale, rowsPerScale, s) => {
+export const softmaxXentBackwardJs: SoftmaxXentBackward = (dlogits, dsoft, saved, logits, rowScale, rowsPerScale, s) => {
   const { rows: n, classes: c, target, soft, weight } = s;
+  const { exps, rowMax: maxes, rowSum: sums } = saved;
   const keep = 1 - s.labelSmoothing;
   const spread = s.labelSmoothing / c;
   const wSum = weightSum(s);
@@ -136,38 +172,36 @@ export const softmaxXentBackwardJs: SoftmaxXentBackward = (dlogits, dsoft, probs
       continue;
     }
     const sc = rowScale[(r / rowsPerScale) | 0];
+    // softmax_c = exps_c / rowSum: the division folds into each row's factor
+    const inv = 1 / sums[r];
     if (target !== null) {
       // dx = sc (Σq · p - q), Σq = (1 - ε) w_y + (ε / C) Σw
       const y = target[r];
       const wy = weight === null ? 1 : weight[y];
-      const a = sc * (keep * wy + spread * wSum);
+      const a = sc * (keep * wy + spread * wSum) * inv;
       const b = sc * spread;
       // The target class in one expression, so float32 rounds once (p near 1 there).
-      const atY = a * probs[off + y] - b * wy - sc * keep * wy;
-      if (b === 0) for (let j = 0; j < c; j++) dlogits[off + j] = a * probs[off + j];
-      else if (weight === null) for (let j = 0; j < c; j++) dlogits[off + j] = a * probs[off + j] - b;
-      else for (let j = 0; j < c; j++) dlogits[off + j] = a * probs[off + j] - b * weight[j];
+      const atY = a * exps[off + y] - b * wy - sc * keep * wy;
+      if (b === 0) for (let j = 0; j < c; j++) dlogits[off + j] = a * exps[off + j];
+      else if (weight === null) for (let j = 0; j < c; j++) dlogits[off + j] = a * exps[off + j] - b;
+      else for (let j = 0; j < c; j++) dlogits[off + j] = a * exps[off + j] - b * weight[j];
       dlogits[off + y] = atY;
       continue;
     }
     const t = soft as FloatArray;
     let qSum = 0;
     for (let j = 0; j < c; j++) qSum += (keep * t[off + j] + spread) * (weight === null ? 1 : weight[j]);
+    const a = sc * qSum * inv;
+    if (dsoft !== null) {
+      // d loss / d t_c = -(1 - ε) w_c log p_c, log p_c = x_c - m - log s
+      const m = maxes[r];
+      const logSum = Math.log(sums[r]);
+      for (let j = 0; j < c; j++) dsoft[off + j] = -sc * keep * (weight === null ? 1 : weight[j]) * (logits[off + j] - m - logSum);
+    }
     // dx = sc (Σq · p - q)
     for (let j = 0; j < c; j++) {
       const q = (keep * t[off + j] + spread) * (weight === null ? 1 : weight[j]);
-      dlogits[off + j] = sc * (qSum * probs[off + j] - q);
-    }
-    if (dsoft !== null) {
-      // d loss / d t_c = -(1 - ε) w_c log p_c, from the logits (p itself may be gone)
-      const m = rowMax(logits, off, c);
-      let sum = 0;
-      for (let j = 0; j < c; j++) sum += Math.exp(logits[off + j] - m);
-      const logSum = Math.log(sum);
-      for (let j = 0; j < c; j++) {
-        const w = weight === null ? 1 : weight[j];
-        dsoft[off + j] = -sc * keep * w * (logits[off + j] - m - logSum);
-      }
+      dlogits[off + j] = a * exps[off + j] - sc * q;
     }
   }
 };

@@ -59,12 +59,13 @@ export class Adam extends Optimizer {
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
     const w = 1 - beta1;
+    const c2 = 1 - beta2;
     const { m, v } = s;
     for (let j = 0; j < n; j++) {
       const d = wd === 0 ? g[j] : g[j] + wd * p[j];
       // m.lerp_(d, 1 - β1), with torch's two-sided lerp formula.
       m[j] = w < 0.5 ? m[j] + w * (d - m[j]) : d - (d - m[j]) * (1 - w);
-      v[j] = v[j] * beta2 + (1 - beta2) * d * d;
+      v[j] = v[j] * beta2 + c2 * d * d;
       p[j] -= stepSize * (m[j] / (Math.sqrt(v[j]) / bias2Sqrt + eps));
     }
   }

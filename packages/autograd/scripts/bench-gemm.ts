@@ -1,0 +1,156 @@
+// Development micro-benchmark of the gemm kernels (the project's benchmark is benchmarks/,
+// `pnpm bench`). Variants run interleaved in one process, medians of many rounds.
+//   npx tsx scripts/bench-gemm.ts [gflops|copy|small|all]
+// gflops: n×n×n GFLOP/s, wasm (with copies) / wasm kernel alone / JS / naive.
+// copy:   what the copies in and out cost at RNN sizes (µs per call, share of the call).
+// small:  wasm vs JS per call for tiny products (where MIN_WORK should sit).
+
+import { gemmJs, gemmNaive, type Gemm } from "../src/kernels/matmul.js";
+import { wasmKernels } from "../src/kernels/wasm/index.js";
+import { align64, wasmHeap } from "../src/kernels/wasm/module.js";
+
+if (wasmKernels === null || wasmHeap === null) throw new Error("WebAssembly SIMD kernels unavailable");
+const heap = wasmHeap;
+const gemmWasm = wasmKernels.gemm;
+type Arr = Float32Array | Float64Array;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function rand(Ctor: typeof Float32Array | typeof Float64Array, n: number): Arr {
+  const x = new Ctor(n);
+  for (let i = 0; i < n; i++) x[i] = Math.random() - 0.5;
+  return x;
+}
+
+interface Case {
+  name: string;
+  run: () => void;
+}
+
+/** Seconds per call of each case: rounds interleave the cases; each round repeats a case ~budget s. */
+function timeCases(cases: Case[], rounds: number, budget: number): number[] {
+  const reps = cases.map((c) => {
+    c.run();
+    let r = 1;
+    for (;;) {
+      const t0 = performance.now();
+      for (let i = 0; i < r; i++) c.run();
+      const dt = (performance.now() - t0) / 1e3;
+      if (dt > budget / 4) return Math.max(1, Math.round((r * budget) / dt));
+      r *= 2;
+    }
+  });
+  const times: number[][] = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    cases.forEach((c, i) => {
+      const t0 = performance.now();
+      for (let q = 0; q < reps[i]; q++) c.run();
+      times[i].push((performance.now() - t0) / 1e3 / reps[i]);
+    });
+  }
+  return times.map(median);
+}
+
+/** The wasm kernel alone, operands already in wasm memory (no copies). */
+function kernelOnly(f32: boolean, ta: boolean, tb: boolean, m: number, n: number, k: number): () => void {
+  const size = f32 ? 4 : 8;
+  const pa = heap.data, pb = align64(pa + m * k * size), pc = align64(pb + k * n * size);
+  heap.reserve(pc + m * n * size);
+  const mem = f32 ? heap.f32 : heap.f64;
+  for (let i = pa / size; i < (pc + m * n * size) / size; i++) mem[i] = Math.random() - 0.5;
+  const fn = f32 ? heap.exports.sgemm : heap.exports.dgemm;
+  return () => fn(ta, tb, m, n, k, pa, pb, pc, false, heap.work);
+}
+
+function product(g: Gemm, ta: boolean, tb: boolean, m: number, n: number, k: number, a: Arr, b: Arr, c: Arr, acc = false): () => void {
+  return () => g(ta, tb, m, n, k, a, 0, b, 0, c, 0, acc);
+}
+
+function gflops(): void {
+  console.log("n×n×n matmul, GFLOP/s (median)");
+  console.log("dtype    n    wasm  wasm-kernel-only     js   naive   wasm/js");
+  for (const f32 of [true, false]) {
+    const Ctor = f32 ? Float32Array : Float64Array;
+    for (const n of [64, 128, 256, 512, 1024]) {
+      const a = rand(Ctor, n * n), b = rand(Ctor, n * n), c = new Ctor(n * n);
+      const cases: Case[] = [
+        { name: "wasm", run: product(gemmWasm, false, false, n, n, n, a, b, c) },
+        { name: "kernel", run: kernelOnly(f32, false, false, n, n, n) },
+        { name: "js", run: product(gemmJs, false, false, n, n, n, a, b, c) },
+      ];
+      if (n <= 512) cases.push({ name: "naive", run: product(gemmNaive, false, false, n, n, n, a, b, c) });
+      const t = timeCases(cases, n >= 512 ? 7 : 15, n >= 512 ? 0.3 : 0.05);
+      const g = t.map((s) => (2 * n ** 3) / s / 1e9);
+      const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(1)).padStart(7);
+      console.log(`${f32 ? "float32" : "float64"} ${String(n).padStart(4)} ${f(g[0])} ${f(g[1])}           ${f(g[2])} ${f(g[3])} ${(g[0] / g[2]).toFixed(1).padStart(8)}x`);
+    }
+  }
+}
+
+// The products of one RNN step (W1: B 32, V 65, H 128; W2: B 64, H 512; W3: B 64, I 16, H 64),
+// forward and backward, as (transA, transB, m, n, k).
+const RNN: [string, boolean, boolean, number, number, number][] = [
+  ["W1 x·Wihᵀ [32,65]·[128,65]ᵀ", false, true, 32, 128, 65],
+  ["W1 h·Whhᵀ [32,128]·[128,128]ᵀ", false, true, 32, 128, 128],
+  ["W1 dz·Whh [32,128]·[128,128]", false, false, 32, 128, 128],
+  ["W1 dzᵀ·h [128,32]ᵀ·[32,128]", true, false, 128, 128, 32],
+  ["W1 out h·Whoᵀ [32,128]·[65,128]ᵀ", false, true, 32, 65, 128],
+  ["W1 x·Wih [32,65]·[65,128]", false, false, 32, 128, 65],
+  ["W2 h·Whhᵀ [64,512]·[512,512]ᵀ", false, true, 64, 512, 512],
+  ["W2 dzᵀ·h [512,64]ᵀ·[64,512]", true, false, 512, 512, 64],
+  ["W3 h·Whhᵀ [64,64]·[64,64]ᵀ", false, true, 64, 64, 64],
+  ["W3 x·Wihᵀ [64,16]·[64,16]ᵀ", false, true, 64, 64, 16],
+];
+
+function copy(): void {
+  console.log("RNN-size products: µs per call (median); copy = full call - kernel alone");
+  console.log("float32 / float64".padEnd(40) + "    js   wasm kernel   copy  copy%");
+  for (const f32 of [true, false]) {
+    const Ctor = f32 ? Float32Array : Float64Array;
+    for (const [name, ta, tb, m, n, k] of RNN) {
+      const a = rand(Ctor, m * k), b = rand(Ctor, k * n), c = new Ctor(m * n);
+      const t = timeCases(
+        [
+          { name: "js", run: product(gemmJs, ta, tb, m, n, k, a, b, c, true) },
+          { name: "wasm", run: product(gemmWasm, ta, tb, m, n, k, a, b, c, true) },
+          { name: "kernel", run: kernelOnly(f32, ta, tb, m, n, k) },
+        ],
+        21,
+        0.02,
+      ).map((s) => s * 1e6);
+      const f = (x: number) => x.toFixed(1).padStart(6);
+      console.log(`${(f32 ? "f32 " : "f64 ") + name}`.padEnd(40) + `${f(t[0])} ${f(t[1])} ${f(t[2])} ${f(t[1] - t[2])} ${f((100 * (t[1] - t[2])) / t[1])}%`);
+    }
+  }
+}
+
+function small(): void {
+  console.log("tiny products, ns per call (median): wasm (bypassing MIN_WORK) vs JS");
+  for (const f32 of [true, false]) {
+    const Ctor = f32 ? Float32Array : Float64Array;
+    for (const s of [2, 4, 6, 8, 12, 16, 24, 32]) {
+      const a = rand(Ctor, s * s), b = rand(Ctor, s * s), c = new Ctor(s * s);
+      const size = f32 ? 4 : 8;
+      const mem = () => (f32 ? heap.f32 : heap.f64);
+      // The full wasm path without the JS fallback for small sizes: copies and the kernel.
+      const direct = () => {
+        const pa = heap.data, pb = align64(pa + s * s * size), pc = align64(pb + s * s * size);
+        const v = mem();
+        v.set(a, pa / size);
+        v.set(b, pb / size);
+        (f32 ? heap.exports.sgemm : heap.exports.dgemm)(false, true, s, s, s, pa, pb, pc, false, heap.work);
+        c.set(v.subarray(pc / size, pc / size + s * s));
+      };
+      const t = timeCases([{ name: "wasm", run: direct }, { name: "js", run: product(gemmJs, false, true, s, s, s, a, b, c) }], 15, 0.01);
+      console.log(`${f32 ? "f32" : "f64"} ${s}×${s}×${s} (${s ** 3} madds): wasm ${(t[0] * 1e9).toFixed(0)} ns, js ${(t[1] * 1e9).toFixed(0)} ns`);
+    }
+  }
+}
+
+const what = process.argv[2] ?? "all";
+if (what === "gflops" || what === "all") gflops();
+if (what === "copy" || what === "all") copy();
+if (what === "small" || what === "all") small();

@@ -1,0 +1,93 @@
+// Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) synchronously
+// and owns their memory: scratch for packing at `work`, operands copied in from `data` on.
+//
+// The memory is sized up front and, when an operand does not fit, replaced by a bigger one
+// with a fresh instance of the same compiled module, never grown: Memory.grow detaches the
+// old ArrayBuffer, and one detached buffer anywhere in the process makes V8 check every
+// typed-array access from then on (measured 1.3-1.9x slower JavaScript).
+
+import { wasmBase64 } from "./bytes.js";
+
+/** The functions that assembly/index.ts exports (pointers are byte addresses). */
+export interface KernelExports {
+  heapBase(): number;
+  gemmWorkBytes(): number;
+  sgemm: GemmExport;
+  dgemm: GemmExport;
+}
+
+type GemmExport = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: number, b: number, c: number, accumulate: boolean, work: number,
+) => void;
+
+// The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no
+// DOM lib, and @types/node does not declare the WebAssembly namespace.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+}
+const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+/** Up front: packing scratch (~4.3 MB) plus operands up to 1024×1024 float32 (12 MB), virtual until touched. */
+const INITIAL_BYTES = 32 << 20;
+/** wasm32 addresses 4 GB; beyond what fits under this, callers fall back to JavaScript. */
+export const MAX_BYTES = 2 ** 31;
+
+export const align64 = (x: number): number => (x + 63) & ~63;
+
+function decodeBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A kernel instance with its memory; `reserve` makes room for the operands of one call. */
+export class WasmHeap {
+  exports!: KernelExports;
+  f32!: Float32Array;
+  f64!: Float64Array;
+  /** Byte address of the scratch the kernels pack into. */
+  readonly work: number;
+  /** Byte address where a call's operands start. */
+  readonly data: number;
+
+  constructor(private readonly module: object) {
+    this.instantiate(INITIAL_BYTES);
+    this.work = align64(this.exports.heapBase());
+    this.data = align64(this.work + this.exports.gemmWorkBytes());
+  }
+
+  private instantiate(bytes: number): void {
+    const memory = new WA!.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const instance = new WA!.Instance(this.module, { env: { memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+  }
+
+  /** Make byte addresses below `end` usable (end <= MAX_BYTES), replacing the memory if needed. */
+  reserve(end: number): void {
+    if (end <= this.f64.byteLength) return;
+    // A quarter of headroom so that a slowly growing workload does not replace it every call.
+    this.instantiate(Math.min(MAX_BYTES, Math.max(end * 1.25, 2 * this.f64.byteLength)));
+  }
+}
+
+/** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
+function load(): { heap: WasmHeap | null; reason: string } {
+  if (WA === undefined) return { heap: null, reason: "WebAssembly is not available" };
+  try {
+    return { heap: new WasmHeap(new WA.Module(decodeBase64(wasmBase64))), reason: "" };
+  } catch (e) {
+    return { heap: null, reason: `the WebAssembly SIMD kernels did not load: ${(e as Error).message}` };
+  }
+}
+
+const loaded = load();
+export const wasmHeap: WasmHeap | null = loaded.heap;
+/** Why wasmHeap is null ("" when it is not). */
+export const wasmUnavailableReason: string = loaded.reason;

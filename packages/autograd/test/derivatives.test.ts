@@ -1,0 +1,39 @@
+// DERIVATIVES.md stays true: every op exported from src/ops and every op name that
+// src records has a row, and every row names an op that exists.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../", import.meta.url);
+const opsDir = new URL("src/ops/", root);
+const sources = readdirSync(opsDir)
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => readFileSync(new URL(f, opsDir), "utf8"));
+
+const exported = new Set(sources.flatMap((s) => [...s.matchAll(/^export (?:function|const) (\w+)/gm)].map((m) => m[1])));
+// record("op", ...), unary("op", ...), and cat(..., "op") for ops that cat records under their own name
+const recorded = new Set(sources.flatMap((s) => [...s.matchAll(/(?:record|unary)\("(\w+)"|\bcat\(.*, "(\w+)"\)/g)].map((m) => m[1] ?? m[2])));
+
+const doc = readFileSync(new URL("DERIVATIVES.md", root), "utf8");
+const rows = [...doc.matchAll(/^\| (\w+)[^|]*\| ([^|]+) \| ([^|]+) \|$/gm)].filter((m) => m[1] !== "op" && !m[1].startsWith("---"));
+const documented = new Set(rows.map((m) => m[1]));
+
+describe("DERIVATIVES.md", () => {
+  it("finds the ops and the table", () => {
+    expect(exported.size).toBeGreaterThan(25);
+    expect(recorded.has("matmul") && recorded.has("tanh") && recorded.has("stack")).toBe(true);
+    expect(rows.length).toBeGreaterThan(exported.size);
+  });
+  it("has a row for every exported op", () => {
+    expect([...exported].filter((op) => !documented.has(op))).toEqual([]);
+  });
+  it("has a row for every recorded op name", () => {
+    expect([...recorded].filter((op) => !documented.has(op))).toEqual([]);
+  });
+  it("names no op that does not exist", () => {
+    expect([...documented].filter((op) => !exported.has(op))).toEqual([]);
+  });
+  it("gives every row an input and a formula", () => {
+    for (const m of rows) expect(m[2].trim().length * m[3].trim().length, m[0]).toBeGreaterThan(0);
+  });
+});
