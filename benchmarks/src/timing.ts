@@ -19,7 +19,7 @@ export interface Case {
 }
 
 export interface TimingOptions {
-  /** Warm-up time per case, in ms; at least `minWarmupCalls` calls are made. */
+  /** Warm-up time per case, in ms; at least `minWarmupCalls` (default 2) calls are made. */
   warmupMs: number;
   minWarmupCalls?: number;
   /** Time budget per case for the timed rounds, in ms; the round count follows from it. */
@@ -62,15 +62,17 @@ function quantile(sorted: readonly number[], q: number): number {
 export function timeInterleaved(cases: readonly Case[], opts: TimingOptions): Timing[] {
   const minSampleMs = opts.minSampleMs ?? 5;
   const plans = cases.map((c) => {
+    const minCalls = opts.minWarmupCalls ?? 2;
     let calls = 0;
     c.before?.();
     const t0 = now();
-    do {
+    while (calls < minCalls || now() - t0 < opts.warmupMs) {
       c.fn();
       calls++;
-    } while (calls < (opts.minWarmupCalls ?? 2) || now() - t0 < opts.warmupMs);
-    const perCall = (now() - t0) / calls;
-    const inner = Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-6)));
+    }
+    // Without a warm-up there is no estimate: one call per sample, minRounds samples.
+    const perCall = calls > 0 ? (now() - t0) / calls : Infinity;
+    const inner = Number.isFinite(perCall) ? Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-6))) : 1;
     const wanted = Math.round(opts.budgetMs / Math.max(perCall * inner, 1e-6));
     const rounds = Math.min(c.maxRounds ?? Infinity, opts.maxRounds, Math.max(opts.minRounds, wanted));
     return { c, inner, rounds, samples: [] as number[] };

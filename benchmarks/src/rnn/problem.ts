@@ -24,7 +24,7 @@ export interface Workload {
 
 export const workloads: readonly Workload[] = [
   { name: "W1", description: "char-LM, one-hot V=65, H=128, T=25, B=32", kind: "lm", B: 32, T: 25, I: 65, H: 128, C: 65, lr: 0.2 },
-  { name: "W2", description: "char-LM, one-hot V=65, H=512, T=50, B=64", kind: "lm", B: 64, T: 50, I: 65, H: 512, C: 65, lr: 0.2 },
+  { name: "W2", description: "char-LM, one-hot V=65, H=512, T=50, B=64", kind: "lm", B: 64, T: 50, I: 65, H: 512, C: 65, lr: 0.5 },
   { name: "W3", description: "classification, dense I=16, H=64, T=100, B=64, C=2", kind: "cls", B: 64, T: 100, I: 16, H: 64, C: 2, lr: 0.2 },
 ];
 

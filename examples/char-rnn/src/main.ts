@@ -20,6 +20,7 @@ import {
   loadCheckpoint,
   Progress,
   saveCheckpoint,
+  scheduledLr,
   terminalChart,
   writeLineChart,
   type Options,
@@ -35,6 +36,7 @@ export const specs = {
   hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
   lr: { type: "float", default: 3e-3, min: 0, help: "Adam learning rate" },
+  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
   seed: { type: "int", default: 0, help: "seed for the initial weights, the chunk offsets and the sampling" },
   evalEvery: { type: "int", default: 250, min: 1, help: "steps between evaluations on part of the validation text" },
@@ -230,6 +232,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     const loss = crossEntropy(out.logits.reshape([B * T, -1]), y); // mean NLL per character
     optimizer.zeroGrad();
     loss.backward();
+    optimizer.lr = scheduledLr(opts.schedule, opts.lr, step, opts.steps);
     if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
     optimizer.step();
 

@@ -24,6 +24,7 @@ import {
   permutation,
   Progress,
   saveCheckpoint,
+  scheduledLr,
   terminalChart,
   writeLineChart,
   type Options,
@@ -39,6 +40,7 @@ export const specs = {
   hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
   lr: { type: "float", default: 3e-3, min: 0, help: "Adam learning rate" },
+  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
   seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order" },
   evalEvery: { type: "int", default: 100, min: 1, help: "steps between evaluations on part of the test text" },
@@ -272,6 +274,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
     const loss = sequenceCrossEntropy(model.forward(x), y); // summed over T, mean over B
     optimizer.zeroGrad();
     loss.backward();
+    optimizer.lr = scheduledLr(opts.schedule, opts.lr, step, opts.steps);
     if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
     optimizer.step();
 

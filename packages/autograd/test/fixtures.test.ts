@@ -25,12 +25,12 @@ interface Fixture {
 type Args = Record<string, unknown>;
 type Inputs = Record<string, Tensor>;
 
-function int(args: Args, key: string): number {
+function num(args: Args, key: string): number {
   const v = args[key];
   if (typeof v !== "number") throw new Error(`fixture: args.${key} must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
-const optInt = (args: Args, key: string): number | undefined => (args[key] === undefined ? undefined : int(args, key));
+const optNum = (args: Args, key: string): number | undefined => (args[key] === undefined ? undefined : num(args, key));
 const keepDim = (args: Args): boolean => args.keepDim === true;
 const ints = (args: Args, key: string): number[] => args[key] as number[];
 const all = (x: Inputs): Tensor[] => Object.values(x);
@@ -49,7 +49,7 @@ const OPS: Record<string, (x: Inputs, args: Args, idx: Inputs) => Tensor> = {
   mul: ({ a, b }) => a.mul(b),
   div: ({ a, b }) => a.div(b),
   neg: ({ a }) => a.neg(),
-  pow: ({ a }, args) => a.pow(int(args, "exponent")),
+  pow: ({ a }, args) => a.pow(num(args, "exponent")),
   exp: ({ a }) => a.exp(),
   log: ({ a }) => a.log(),
   sqrt: ({ a }) => a.sqrt(),
@@ -57,20 +57,20 @@ const OPS: Record<string, (x: Inputs, args: Args, idx: Inputs) => Tensor> = {
   sigmoid: ({ a }) => a.sigmoid(),
   relu: ({ a }) => a.relu(),
   matmul: ({ a, b }) => a.matmul(b),
-  sum: ({ a }, args) => a.sum(optInt(args, "dim"), keepDim(args)),
-  mean: ({ a }, args) => a.mean(optInt(args, "dim"), keepDim(args)),
-  max: ({ a }, args) => a.max(int(args, "dim"), keepDim(args)),
-  logSumExp: ({ a }, args) => a.logSumExp(int(args, "dim"), keepDim(args)),
-  softmax: ({ a }, args) => a.softmax(int(args, "dim")),
-  logSoftmax: ({ a }, args) => a.logSoftmax(int(args, "dim")),
-  transpose: ({ a }, args) => a.transpose(int(args, "dim0"), int(args, "dim1")),
+  sum: ({ a }, args) => a.sum(optNum(args, "dim"), keepDim(args)),
+  mean: ({ a }, args) => a.mean(optNum(args, "dim"), keepDim(args)),
+  max: ({ a }, args) => a.max(num(args, "dim"), keepDim(args)),
+  logSumExp: ({ a }, args) => a.logSumExp(num(args, "dim"), keepDim(args)),
+  softmax: ({ a }, args) => a.softmax(num(args, "dim")),
+  logSoftmax: ({ a }, args) => a.logSoftmax(num(args, "dim")),
+  transpose: ({ a }, args) => a.transpose(num(args, "dim0"), num(args, "dim1")),
   permute: ({ a }, args) => a.permute(ints(args, "dims")),
   reshape: ({ a }, args) => a.reshape(ints(args, "shape")),
-  narrow: ({ a }, args) => a.narrow(int(args, "dim"), int(args, "start"), int(args, "length")),
-  select: ({ a }, args) => a.select(int(args, "dim"), int(args, "index")),
-  gather: ({ a }, args, { index }) => a.gather(int(args, "dim"), index),
-  stack: (x, args) => stack(all(x), int(args, "dim")),
-  cat: (x, args) => cat(all(x), int(args, "dim")),
+  narrow: ({ a }, args) => a.narrow(num(args, "dim"), num(args, "start"), num(args, "length")),
+  select: ({ a }, args) => a.select(num(args, "dim"), num(args, "index")),
+  gather: ({ a }, args, { index }) => a.gather(num(args, "dim"), index),
+  stack: (x, args) => stack(all(x), num(args, "dim")),
+  cat: (x, args) => cat(all(x), num(args, "dim")),
   composite_rnn_step: ({ x, h, w, u, b }) => x.matmul(w).add(h.matmul(u)).add(b).tanh(),
   composite_reuse: ({ a }) => a.add(a.exp()).mul(a).sum(0),
   composite_chain: ({ a }) => chain(a),
