@@ -76,7 +76,9 @@ function micro<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: boo
   const S = sizeof<T>();
   const z = v128.splat<T>(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
-  for (let p = 0; p < kc; p++) {
+  // The loop runs on the B̃ pointer alone: no separate counter to keep in a register.
+  const pbEnd = pb + <usize>kc * 2 * VLANES_BYTES;
+  while (pb < pbEnd) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, VLANES_BYTES);
     let a = v128.load_splat<T>(pa);

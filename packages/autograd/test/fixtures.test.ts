@@ -98,27 +98,36 @@ function expectRel(actual: Tensor, expected: ArrayJson, rtol: number, what: stri
   });
 }
 
-const dir = new URL("./fixtures/ops/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+// ops: the shared golden cases; ops-extra: more shapes and options from
+// fixtures/extra/make_extra.py (optional to rerun: needs torch).
+const SUITES: [folder: string, atLeast: number][] = [
+  ["ops", 45],
+  ["ops-extra", 100],
+];
 
-describe("PyTorch op fixtures", () => {
-  it("are all present", () => expect(files.length).toBeGreaterThanOrEqual(45));
-  for (const file of files) {
-    it(file, () => {
-      const f = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
-      expect(f.kind).toBe("op");
-      const inputs: Inputs = {};
-      for (const [k, v] of Object.entries(f.inputs)) inputs[k] = tensor(v.data, { shape: v.shape, requiresGrad: true });
-      const out = apply(f, inputs);
-      expectRel(out, f.expected.output, 1e-9, `${file} output`);
-      out.backward(tensor(f.upstream.data, { shape: f.upstream.shape }));
-      const names = Object.keys(f.expected.grads);
-      expect(names.sort()).toEqual(Object.keys(f.inputs).sort());
-      for (const name of names) {
-        const g = inputs[name].grad;
-        if (g === null) expect.fail(`${file}: input ${name} got no gradient`);
-        expectRel(g, f.expected.grads[name], 1e-9, `${file} grad ${name}`);
-      }
-    });
-  }
-});
+for (const [folder, atLeast] of SUITES) {
+  const dir = new URL(`./fixtures/${folder}/`, import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+
+  describe(`PyTorch op fixtures (${folder})`, () => {
+    it("are all present", () => expect(files.length).toBeGreaterThanOrEqual(atLeast));
+    for (const file of files) {
+      it(file, () => {
+        const f = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
+        expect(f.kind).toBe("op");
+        const inputs: Inputs = {};
+        for (const [k, v] of Object.entries(f.inputs)) inputs[k] = tensor(v.data, { shape: v.shape, requiresGrad: true });
+        const out = apply(f, inputs);
+        expectRel(out, f.expected.output, 1e-9, `${file} output`);
+        out.backward(tensor(f.upstream.data, { shape: f.upstream.shape }));
+        const names = Object.keys(f.expected.grads);
+        expect(names.sort()).toEqual(Object.keys(f.inputs).sort());
+        for (const name of names) {
+          const g = inputs[name].grad;
+          if (g === null) expect.fail(`${file}: input ${name} got no gradient`);
+          expectRel(g, f.expected.grads[name], 1e-9, `${file} grad ${name}`);
+        }
+      });
+    }
+  });
+}

@@ -2,7 +2,7 @@
 // the other options (after every step, to 1e-12), plus the update rules written
 // out per element in this file, hand-computed numbers, float32, and bad input.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { Adagrad, Adam, createRng, Optimizer, SGD, tensor, Tensor, type Dtype } from "../src/index.js";
 
@@ -21,6 +21,11 @@ const fixture = (file: string): unknown => JSON.parse(readFileSync(new URL(`./fi
 
 const GOLDEN = ["optim_sgd_00", "optim_sgd_01", "optim_adam_02", "optim_adagrad_03"].map((n) => fixture(`${n}.json`) as OptimCase);
 const TORCH = fixture("torch_optim_options.json") as OptimCase[];
+// More options and defaults, one case per file, from fixtures/extra/make_extra.py.
+const EXTRA = readdirSync(new URL("./fixtures/extra/", import.meta.url))
+  .filter((f) => f.startsWith("optim_") && f.endsWith(".json"))
+  .sort()
+  .map((f) => fixture(`extra/${f}`) as OptimCase);
 
 function make(kind: OptimCase["config"]["optimizer"], params: Tensor[], options: Record<string, unknown>): Optimizer {
   if (kind === "sgd") return new SGD(params, options as never);
@@ -58,7 +63,10 @@ function runCase(c: OptimCase, dtype: Dtype = "float64"): number {
 }
 
 describe("optimizers match PyTorch after every step", () => {
-  const cases = [...GOLDEN.map((c) => [c.name ?? "", c] as const), ...TORCH.map((c) => [`torch ${c.config.optimizer} ${JSON.stringify(c.config.options)}`, c] as const)];
+  const cases = [
+    ...[...GOLDEN, ...EXTRA].map((c) => [c.name ?? "", c] as const),
+    ...TORCH.map((c) => [`torch ${c.config.optimizer} ${JSON.stringify(c.config.options)}`, c] as const),
+  ];
   test.each(cases)("%s", (_name, c) => {
     expect(runCase(c)).toBeLessThan(1e-12);
   });

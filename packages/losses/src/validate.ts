@@ -48,7 +48,7 @@ export function oneOf<T extends string>(op: string, name: string, value: unknown
 
 export function ignoreIndexOption(op: string, value: unknown): number {
   if (value === undefined) return -100;
-  if (typeof value !== "number" || !Number.isInteger(value)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${show(value)}`);
+  if (typeof value !== "number" || (value | 0) !== value) throw new TypeError(`${op}: ignoreIndex must be a 32-bit integer, got ${show(value)}`);
   return value;
 }
 
@@ -147,9 +147,10 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
   const index = new Int32Array(values.length);
   for (let p = 0; p < values.length; p++) {
     const v = values[p];
-    if (typeof v !== "number" || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+    if (typeof v !== "number" || !Number.isInteger(v)) {
       throw new TypeError(`${op}: target${position(p, expected)} is ${show(v)}, not an integer class index`);
     }
+    if ((v | 0) !== v) throw new RangeError(`${op}: target${position(p, expected)} is ${v}, outside the ${logits.shape[logits.ndim - 1]} classes of logits ${fmt(logits.shape)}`);
     index[p] = v;
   }
   return { index, soft: null, probs: null };

@@ -66,6 +66,15 @@ describe("worked examples from first principles", () => {
     expect(crossEntropy(tensor([[Math.log(0.8), Math.log(0.2)]]), tensor([[1, 0]])).item()).toBeCloseTo(-Math.log(0.8), 14);
   });
 
+  it("one example as logits [C]: a class index or probabilities [C], and reduction none gives a scalar", () => {
+    const x = [0.3, -1.2, 2.2];
+    const p = [0.1, 0.6, 0.3];
+    expect(crossEntropy(tensor(x), 1).item()).toBeCloseTo(crossEntropy(tensor([x]), [1]).item(), 15);
+    expect(crossEntropy(tensor(x), tensor(p), { labelSmoothing: 0.1 }).item()).toBeCloseTo(crossEntropy(tensor([x]), tensor([p]), { labelSmoothing: 0.1 }).item(), 15);
+    expect(crossEntropy(tensor(x), 1, { reduction: "none" }).shape).toEqual([]);
+    expect(nllLoss(tensor(x), 2, { reduction: "none" }).item()).toBe(-2.2);
+  });
+
   it("a 3-step labelling example totals L1 + L2 + L3", () => {
     const rows = [
       [2.0, -1.0, 0.5],
