@@ -2,7 +2,7 @@
 // naive triple loop, TF.js wasm), elementwise throughput, and the fixed cost of one op
 // on a tiny tensor.
 
-import { add, createRng, exp, kernels, matmul, mul, tanh, tensor, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { add, createRng, exp, kernels, kernelsInUse, matmul, mul, tanh, tensor, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
 // The JavaScript kernels are internal to the engine; the benchmark reads them from source.
 import { gemmJs, gemmNaive } from "../../packages/autograd/src/kernels/matmul.js";
 import { initTf, tf, useTfBackend } from "./tfjs.js";
@@ -20,18 +20,13 @@ function randomTensor(dtype: FloatDtype, shape: number[], requiresGrad = false):
   return tensor(randomArray(dtype, shape.reduce((a, b) => a * b, 1)), { dtype, shape, requiresGrad });
 }
 
-/** Which implementation sits behind kernels.gemm right now. */
-function installedGemm(): string {
-  return kernels.gemm === gemmJs ? "js" : kernels.gemm.name || "replaced";
-}
-
 export async function run(opts: SuiteOptions): Promise<void> {
   await initTf();
   const sizes = opts.quick ? [64, 256, 512] : [64, 128, 256, 512, 1024];
   const timing: TimingOptions = opts.quick
     ? { warmupMs: 50, budgetMs: 150, minRounds: 3, maxRounds: 15 }
     : { warmupMs: 200, budgetMs: 800, minRounds: 5, maxRounds: 41 };
-  console.log(`kernels.gemm is the ${installedGemm()} kernel. GFLOP/s = 2·n³ / time of C = A·B (n×n, row-major), median.\n`);
+  console.log(`kernels.gemm is the ${kernelsInUse()} kernel. GFLOP/s = 2·n³ / time of C = A·B (n×n, row-major), median.\n`);
   for (const dtype of ["float32", "float64"] as const) gemmTable(dtype, sizes, opts, timing);
   layoutTable(256, timing);
   elementwiseTable(opts.quick ? 1e5 : 1e6, timing);
@@ -80,7 +75,7 @@ function gemmTable(dtype: FloatDtype, sizes: readonly number[], opts: SuiteOptio
     ]);
   }
   console.log(`### matmul ${dtype}, GFLOP/s\n`);
-  printTable(["n", `kernels.gemm (${installedGemm()})`, "gemmJs", "gemmNaive", "matmul() op", "TF.js wasm", "gemm / naive", "gemm / TF.js"], rows);
+  printTable(["n", `kernels.gemm (${kernelsInUse()})`, "gemmJs", "gemmNaive", "matmul() op", "TF.js wasm", "gemm / naive", "gemm / TF.js"], rows);
 }
 
 /** The three layouts an RNN's forward and backward use, at one size. */
@@ -107,7 +102,7 @@ function layoutTable(n: number, timing: TimingOptions): void {
     }
   }
   console.log(`### matmul layouts at n = ${n} (accumulating into C), GFLOP/s\n`);
-  printTable(["layout", `kernels.gemm (${installedGemm()})`, "gemmJs"], rows);
+  printTable(["layout", `kernels.gemm (${kernelsInUse()})`, "gemmJs"], rows);
 }
 
 function elementwiseTable(size: number, timing: TimingOptions): void {

@@ -4,6 +4,7 @@
 // (step 1, and step 2, which also checks the gradients of step 1); then all are timed
 // interleaved in this one process.
 
+import { kernelsInUse, useKernels, type KernelSet } from "@unroll/autograd";
 import { initTf, useTfBackend } from "../tfjs.js";
 import { fmtNum, fmtRatio, printTable, timeInterleaved, type SuiteOptions, type TimingOptions } from "../timing.js";
 import { plainTrainer } from "./plain.js";
@@ -18,11 +19,19 @@ interface Peer {
   before?: () => void;
 }
 
+// The kernel set unroll starts with (WebAssembly SIMD where the runtime has it); the
+// "js kernels" row switches to the JavaScript fallback for its own steps.
+const defaultKernels = kernelsInUse();
+const kernelSet = (set: KernelSet) => () => useKernels(set);
+
 /** The first peer is the reference for the loss check. */
 const peers: readonly Peer[] = [
-  { name: "unroll float64", make: (p) => publicApiTrainer(p, "float64") },
-  { name: "unroll float32", make: (p) => publicApiTrainer(p, "float32") },
-  { name: "unroll generic ops float32", make: (p) => genericOpsTrainer(p, "float32") },
+  { name: "unroll float64", make: (p) => publicApiTrainer(p, "float64"), before: kernelSet(defaultKernels) },
+  { name: "unroll float32", make: (p) => publicApiTrainer(p, "float32"), before: kernelSet(defaultKernels) },
+  ...(defaultKernels === "wasm"
+    ? [{ name: "unroll float32 js kernels", make: (p: Problem) => publicApiTrainer(p, "float32"), before: kernelSet("js") }]
+    : []),
+  { name: "unroll generic ops float32", make: (p) => genericOpsTrainer(p, "float32"), before: kernelSet(defaultKernels) },
   { name: "TF.js wasm", make: (p) => tfTrainer(p, "wasm"), before: () => useTfBackend("wasm") },
   { name: "TF.js cpu", make: (p) => tfTrainer(p, "cpu"), before: () => useTfBackend("cpu") },
   { name: "plain JS", make: plainTrainer },
@@ -68,7 +77,7 @@ function checkLosses(w: Workload, trainers: readonly Trainer[]): void {
 export async function run(opts: SuiteOptions): Promise<void> {
   await initTf();
   console.log(
-    "unroll float64/float32 train through the public API (@unroll/rnn RNN + Linear, @unroll/losses, SGD);",
+    `unroll float64/float32 train through the public API (@unroll/rnn RNN + Linear, @unroll/losses, SGD) with the ${defaultKernels} kernels;`,
     "the generic-ops row spells the same model in engine ops (matmul, add, tanh, logSoftmax, gather).\n",
   );
   const results: { w: Workload; ms: Map<string, number> }[] = [];
@@ -87,15 +96,14 @@ export async function run(opts: SuiteOptions): Promise<void> {
     console.log(`${w.name} timed: ${detail.join("; ")}\n`);
     results.push({ w, ms: new Map(timings.map((t) => [t.name, t.ms])) });
   }
-  console.log("### ms per training step (forward + BPTT + SGD), median\n");
-  const names = peers.map((p) => p.name);
+  console.log("### ms per training step (forward + BPTT + SGD), median; ÷ f32 = time ÷ unroll float32's time\n");
+  for (const { w } of results) console.log(`- ${w.name}: ${w.description}`);
+  console.log();
   printTable(
-    ["workload", ...names, "TF.js wasm ÷ unroll f32", "plain JS ÷ unroll f32"],
-    results.map(({ w, ms }) => [
-      `${w.name}: ${w.description}`,
-      ...names.map((n) => fmtNum(ms.get(n)!)),
-      fmtRatio(ms.get("TF.js wasm")! / ms.get("unroll float32")!),
-      fmtRatio(ms.get("plain JS")! / ms.get("unroll float32")!),
+    ["implementation", ...results.flatMap(({ w }) => [`${w.name} ms`, "÷ f32"])],
+    peers.map(({ name }) => [
+      name,
+      ...results.flatMap(({ ms }) => [fmtNum(ms.get(name)!), fmtRatio(ms.get(name)! / ms.get("unroll float32")!)]),
     ]),
   );
 }

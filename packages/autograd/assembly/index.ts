@@ -3,6 +3,11 @@
 // copies operands in and results out.
 
 export { sgemm, dgemm, gemmWorkBytes } from "./gemm";
+export {
+  tanhF32, tanhF64, reluF32, reluF64,
+  tanhBackwardF32, tanhBackwardF64, reluBackwardF32, reluBackwardF64,
+  biasRowsF32, biasRowsF64, addColumnSumsF32, addColumnSumsF64,
+} from "./activations";
 
 /** First byte after the module's static data: the JavaScript side's memory starts here. */
 export function heapBase(): usize {

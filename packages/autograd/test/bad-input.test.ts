@@ -103,7 +103,8 @@ describe("an index out of range or not an integer", () => {
   it("narrow", () => {
     const a = x34();
     expectError(() => a.narrow(1, 2, 3), RangeError, "narrow: start 2 and length 3 do not fit dim 1 of size 4 in [3,4]");
-    expectError(() => a.narrow(0, -1, 1), RangeError, "narrow: start -1 and length 1");
+    expectError(() => a.narrow(0, -4, 1), RangeError, "narrow: start -4 and length 1");
+    expectError(() => a.narrow(1, -1, 2), RangeError, "narrow: start -1 and length 2 do not fit dim 1 of size 4");
     expectError(() => a.narrow(0, 0.5, 1), TypeError, "narrow: start must be an integer, got 0.5");
     expectError(() => a.narrow(0, 0, 1.5), TypeError, "narrow: length must be an integer, got 1.5");
   });

@@ -1,5 +1,6 @@
 // The PyTorch float64 fixtures: value and gradient to 1e-9 relative. The seq_* cases
-// run their tanh RNN by hand with engine ops (matmul, add, tanh) and check the loss part.
+// run their RNN (tanh or relu, with or without bias, any number of layers) by hand with
+// engine ops (matmul, add, tanh / relu) and check the loss part.
 //   B batch, T time, I input, H hidden, C classes
 
 import { describe, expect, it } from "vitest";
@@ -37,17 +38,31 @@ describe("nll fixtures", () => {
   });
 });
 
-/** h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) from h_0 = 0: every state [B,H]. */
-function tanhRnn(x: Tensor, p: Record<string, Tensor>): Tensor[] {
+/** Layer l's parameter `name`: `rnn.weightIh` for a one-layer RNN, `rnn.layers.{l}.weightIh` otherwise; null when absent (bias false). */
+function rnnParam(p: Record<string, Tensor>, l: number, name: string): Tensor | null {
+  return p[`rnn.layers.${l}.${name}`] ?? (l === 0 ? p[`rnn.${name}`] : undefined) ?? null;
+}
+
+/**
+ * h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) from h_0 = 0, layer l > 0 reading
+ * layer l-1's states: the last layer's state at every step [B,H]. Run over every step:
+ * the states within each example's length (all the losses read) are those of PyTorch.
+ */
+function handRnn(x: Tensor, p: Record<string, Tensor>, nonlinearity: "tanh" | "relu"): Tensor[] {
   const [batch, steps] = x.shape;
-  let h = zeros([batch, p["rnn.weightHh"].shape[0]]);
-  const states: Tensor[] = [];
-  for (let t = 0; t < steps; t++) {
-    const z = x.select(1, t).matmul(p["rnn.weightIh"].transpose(0, 1)).add(p["rnn.biasIh"]);
-    h = z.add(h.matmul(p["rnn.weightHh"].transpose(0, 1))).add(p["rnn.biasHh"]).tanh();
-    states.push(h);
+  let inputs = Array.from({ length: steps }, (_, t) => x.select(1, t));
+  for (let l = 0; rnnParam(p, l, "weightIh") !== null; l++) {
+    const [wIh, wHh, bIh, bHh] = ["weightIh", "weightHh", "biasIh", "biasHh"].map((n) => rnnParam(p, l, n));
+    let h = zeros([batch, wHh!.shape[0]]);
+    inputs = inputs.map((xt) => {
+      let z = xt.matmul(wIh!.transpose(0, 1)).add(h.matmul(wHh!.transpose(0, 1)));
+      if (bIh !== null) z = z.add(bIh);
+      if (bHh !== null) z = z.add(bHh);
+      h = nonlinearity === "relu" ? z.relu() : z.tanh();
+      return h;
+    });
   }
-  return states;
+  return inputs;
 }
 
 function params(fx: Fixture): Record<string, Tensor> {
@@ -63,13 +78,12 @@ function expectParamGrads(fx: Fixture, p: Record<string, Tensor>): void {
 describe("seq_labeling fixtures (loss part)", () => {
   it.each(fixtureNames("seq_labeling_"))("%s", (name) => {
     const fx = loadFixture(name);
-    expect(fx.config.nonlinearity).toBe("tanh");
     const p = params(fx);
     const x = fromFixture(fx.inputs.x);
     const [batch, steps] = x.shape;
     const lengths = fx.inputs.lengths ? Int32Array.from(fx.inputs.lengths.data) : null;
     const head = p["head.weight"].transpose(0, 1);
-    const logits = stack(tanhRnn(x, p), 1).matmul(head).add(p["head.bias"]);
+    const logits = stack(handRnn(x, p, fx.config.nonlinearity), 1).matmul(head).add(p["head.bias"]);
     const target = fromFixture(fx.inputs.target, { dtype: "int32" });
     const opts = { timeReduction: fx.config.timeReduction, ignoreIndex: fx.config.ignoreIndex, ...(lengths ? { lengths } : {}) };
 
@@ -95,10 +109,9 @@ describe("seq_labeling fixtures (loss part)", () => {
 describe("seq_classification fixtures (loss part)", () => {
   it.each(fixtureNames("seq_classification_"))("%s", (name) => {
     const fx = loadFixture(name);
-    expect(fx.config.nonlinearity).toBe("tanh");
     const p = params(fx);
     const x = fromFixture(fx.inputs.x);
-    const states = tanhRnn(x, p);
+    const states = handRnn(x, p, fx.config.nonlinearity);
     const lengths: number[] | null = fx.inputs.lengths ? fx.inputs.lengths.data : null;
     // The final state is the one at each sequence's last valid step.
     const final = lengths ? stack(lengths.map((len, b) => states[len - 1].select(0, b))) : states[states.length - 1];

@@ -14,12 +14,17 @@ export type Fixture = any;
 
 const dir = new URL("./fixtures/", import.meta.url);
 
-/** Names of the fixtures whose name starts with `prefix`, so new ones are picked up. */
+/**
+ * Names of the fixtures whose name starts with `prefix`, so new ones are picked up: the
+ * golden ones, then `extra/...` (more PyTorch cases from fixtures/extra/make_extra.py).
+ */
 export function fixtureNames(prefix: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
-    .map((f) => f.slice(0, -5))
-    .sort();
+  return ["", "extra/"].flatMap((sub) =>
+    readdirSync(new URL(sub || ".", dir))
+      .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
+      .map((f) => sub + f.slice(0, -5))
+      .sort(),
+  );
 }
 
 export function loadFixture(name: string): Fixture {

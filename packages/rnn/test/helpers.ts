@@ -24,12 +24,14 @@ export interface Fixture {
 
 const dir = join(import.meta.dirname, "fixtures");
 
-/** Every fixture whose file name starts with `prefix`. */
+/** Every fixture whose file name starts with `prefix`: the golden ones, then fixtures/extra (from its make_extra.py). */
 export function fixtures(prefix: string): Fixture[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Fixture);
+  return [dir, join(dir, "extra")].flatMap((folder) =>
+    readdirSync(folder)
+      .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(folder, f), "utf8")) as Fixture),
+  );
 }
 
 /** A float64 tensor (int32 when the data are integer labels/lengths and `int` is set). */

@@ -4,7 +4,7 @@
 import { gemmJs, type Gemm } from "./matmul.js";
 import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepBackward, type RnnStepForward } from "./rnn-step.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
-import { wasmKernels, wasmUnavailableReason } from "./wasm/index.js";
+import { createWasmKernels, wasmUnavailableReason } from "./wasm/index.js";
 
 export type { Gemm } from "./matmul.js";
 export type { RnnStepBackward, RnnStepDims, RnnStepForward, RnnStepGrads } from "./rnn-step.js";
@@ -26,6 +26,7 @@ export const kernels: {
 
 /** The JavaScript implementations: the fallback, and what `useKernels("js")` restores. */
 const jsKernels = { ...kernels };
+const wasmKernels = createWasmKernels(jsKernels);
 
 export type KernelSet = "wasm" | "js";
 let inUse: KernelSet = "js";

@@ -120,10 +120,10 @@ export const rnnStepBackwardJs: RnnStepBackward = (grads, d, dout, hOut, x, xOff
       // d relu(z) = dout · [h' > 0]
       for (let j = 0; j < H; j++) dz[row + j] = hOut[row + j] > 0 ? dout[row + j] : 0;
     } else {
-      // d tanh(z) = dout · (1 - h'²)
+      // d tanh(z) = dout · (1 - h'²), factored as (1 - h')(1 + h') to stay exact near |h'| = 1
       for (let j = 0; j < H; j++) {
         const y = hOut[row + j];
-        dz[row + j] = dout[row + j] * (1 - y * y);
+        dz[row + j] = dout[row + j] * ((1 - y) * (1 + y));
       }
     }
   }

@@ -148,8 +148,9 @@ export const exp = (a: Tensor): Tensor => unary("exp", a, Math.exp, (_x, y) => y
 export const log = (a: Tensor): Tensor => unary("log", a, Math.log, (x) => 1 / x);
 // d sqrt = 1 / (2 y)
 export const sqrt = (a: Tensor): Tensor => unary("sqrt", a, Math.sqrt, (_x, y) => 0.5 / y);
-// d tanh = 1 - y²
-export const tanh = (a: Tensor): Tensor => unary("tanh", a, Math.tanh, (_x, y) => 1 - y * y);
+// d tanh = 1 - y² = (1 - y)(1 + y): the factored form stays exact near |y| = 1, where
+// 1 - y·y cancels the rounding of y·y (1e-8 relative at x = 10; PyTorch's is exact there)
+export const tanh = (a: Tensor): Tensor => unary("tanh", a, Math.tanh, (_x, y) => (1 - y) * (1 + y));
 // d sigmoid = y (1 - y); the two branches keep exp from overflowing
 export const sigmoid = (a: Tensor): Tensor => unary("sigmoid", a, sigmoidValue, (_x, y) => y * (1 - y));
 // d relu = 1 where x > 0, else 0

@@ -64,21 +64,22 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)]);
 }
 
-/** `length` elements of `dim` from `start` (a view). */
+/** `length` elements of `dim` from `start` (a view); a negative start counts from the end, as in PyTorch. */
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
   checkTensor("narrow", a);
   const d = normDim("narrow", dim, a.shape);
   const n = a.shape[d];
   if (!Number.isInteger(start)) throw new TypeError(`narrow: start must be an integer, got ${start}`);
   if (!Number.isInteger(length)) throw new TypeError(`narrow: length must be an integer, got ${length}`);
-  if (start < 0 || length < 0 || start + length > n) {
+  const from = start < 0 ? start + n : start;
+  if (from < 0 || length < 0 || from + length > n) {
     throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n} in ${fmt(a.shape)}`);
   }
-  const lo = a.shape.map((_, i) => (i === d ? start : 0));
+  const lo = a.shape.map((_, i) => (i === d ? from : 0));
   const hi = a.shape.map((s, i) => (i === d ? length : s));
   const v = a.data.lo(...lo).hi(...hi);
   // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
-  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, start, length)]);
+  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)]);
 }
 
 function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {

@@ -14,12 +14,28 @@ export interface KernelExports {
   gemmWorkBytes(): number;
   sgemm: GemmExport;
   dgemm: GemmExport;
+  tanhF32: Unary;
+  tanhF64: Unary;
+  reluF32: Unary;
+  reluF64: Unary;
+  tanhBackwardF32: ActBackward;
+  tanhBackwardF64: ActBackward;
+  reluBackwardF32: ActBackward;
+  reluBackwardF64: ActBackward;
+  biasRowsF32: BiasRows;
+  biasRowsF64: BiasRows;
+  addColumnSumsF32: ColumnSums;
+  addColumnSumsF64: ColumnSums;
 }
 
-type GemmExport = (
+export type GemmExport = (
   transA: boolean, transB: boolean, m: number, n: number, k: number,
   a: number, b: number, c: number, accumulate: boolean, work: number,
 ) => void;
+type Unary = (z: number, n: number) => void;
+type ActBackward = (dz: number, dout: number, y: number, n: number) => void;
+type BiasRows = (z: number, rows: number, cols: number, b1: number, b2: number) => void;
+type ColumnSums = (db: number, dz: number, rows: number, cols: number) => void;
 
 // The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no
 // DOM lib, and @types/node does not declare the WebAssembly namespace.
@@ -75,6 +91,34 @@ export class WasmHeap {
     // A quarter of headroom so that a slowly growing workload does not replace it every call.
     this.instantiate(Math.min(MAX_BYTES, Math.max(end * 1.25, 2 * this.f64.byteLength)));
   }
+}
+
+/**
+ * Byte addresses of consecutive 64-byte-aligned blocks of `counts[i]` elements of
+ * `bytes` each, from heap.data on, with the memory reserved for them; null when they
+ * would not fit in wasm32 memory (callers then run the JavaScript kernel). Reserve
+ * before copying anything in: replacing the memory loses what was there.
+ */
+export function layout(heap: WasmHeap, bytes: number, counts: readonly number[]): number[] | null {
+  const at: number[] = [];
+  let end = heap.data;
+  for (const n of counts) {
+    at.push(end);
+    end = align64(end + n * bytes);
+  }
+  if (end > MAX_BYTES) return null;
+  heap.reserve(end);
+  return at;
+}
+
+/** The wasm memory as float32 or float64 elements, and the shift from byte address to index. */
+export function view(heap: WasmHeap, f32: boolean): { mem: Float32Array | Float64Array; shift: number } {
+  return f32 ? { mem: heap.f32, shift: 2 } : { mem: heap.f64, shift: 3 };
+}
+
+/** `len` elements of x from `off`, without a new view when that is all of x. */
+export function span<A extends Float32Array | Float64Array>(x: A, off: number, len: number): A {
+  return off === 0 && x.length === len ? x : (x.subarray(off, off + len) as A);
 }
 
 /** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
