@@ -4,31 +4,13 @@
 // checked in the tests), ~6x faster than Math.tanh; float64 tanh is AssemblyScript's
 // Math.tanh (musl's libm, < 1 ulp), so float64 results match the JavaScript kernels.
 
+import { expf4 } from "./vmath";
+
 const LANE_BYTES: usize = 16;
 
 // --- float32 tanh ---------------------------------------------------------------------
 // |x| < 0.625: tanh x = x + x³ P(x²) (Cephes tanhf); else 1 - 2 / (exp(2|x|) + 1). Both
-// branches work on |x| and put the sign back, so tanh(-0) = -0. exp is Cephes expf:
-// 2^n · e^r with r = x - n ln 2, ln 2 split in two parts so r is exact.
-
-@inline function expf4(x: v128): v128 {
-  x = f32x4.min(x, f32x4.splat(88.3762626647949));
-  x = f32x4.max(x, f32x4.splat(-88.3762626647949));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  const r2 = f32x4.mul(r, r);
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
-  // 2^n built in the exponent bits.
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, pow2n);
-}
+// branches work on |x| and put the sign back, so tanh(-0) = -0.
 
 @inline function tanhf4(x: v128): v128 {
   const sign = v128.and(x, i32x4.splat(<i32>0x80000000));
