@@ -27,7 +27,7 @@ test.each(libraries)("%s builds to dist/ and ships no development entry point", 
   const pkg = manifest(dir);
   expect(pkg.name).toMatch(/^@unroll\//);
   expect(pkg.type).toBe("module");
-  expect(pkg.scripts.build).toBe("tsc -p tsconfig.build.json");
+  expect(pkg.scripts.build).toMatch(/(^|&& )tsc -p tsconfig\.build\.json$/);
   expect(pkg.exports).toEqual({ ".": { development: "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } });
   expect(pkg.publishConfig.exports).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
   // Built against the other packages' dist/ types, not their sources.

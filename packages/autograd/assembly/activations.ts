@@ -15,7 +15,7 @@ const LANE_BYTES: usize = 16;
 @inline function tanhf4(x: v128): v128 {
   const sign = v128.and(x, i32x4.splat(<i32>0x80000000));
   // Past 9.01, 1 - 2/(e^2x + 1) rounds to 1 in float32; clamping at 10 keeps exp finite.
-  const ax = f32x4.min(f32x4.abs(x), f32x4.splat(10));
+  const ax = f32x4.pmin(f32x4.abs(x), f32x4.splat(10));
   const big = v128.or(f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expf4(f32x4.add(ax, ax)), f32x4.splat(1)))), sign);
   const s = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745e-3);

@@ -8,6 +8,7 @@ export {
   tanhBackwardF32, tanhBackwardF64, reluBackwardF32, reluBackwardF64,
   biasRowsF32, biasRowsF64, addColumnSumsF32, addColumnSumsF64,
 } from "./activations";
+export { softmaxRowsF32, softmaxRowsF64, expF32, expF64 } from "./softmax";
 
 /** First byte after the module's static data: the JavaScript side's memory starts here. */
 export function heapBase(): usize {

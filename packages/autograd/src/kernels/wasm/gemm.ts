@@ -8,7 +8,7 @@ import { layout, span, view, type WasmHeap } from "./module.js";
 
 /**
  * Below this many multiply-adds the JavaScript kernel wins: the wasm call, three copies
- * and packing cost a few hundred nanoseconds (scripts/bench-gemm.ts small).
+ * and packing cost a few hundred nanoseconds (scripts/bench-kernels.ts small).
  */
 export const MIN_WORK = 512;
 

@@ -26,6 +26,10 @@ export interface KernelExports {
   biasRowsF64: BiasRows;
   addColumnSumsF32: ColumnSums;
   addColumnSumsF64: ColumnSums;
+  softmaxRowsF32: SoftmaxRows;
+  softmaxRowsF64: SoftmaxRows;
+  expF32: Unary;
+  expF64: Unary;
 }
 
 export type GemmExport = (
@@ -36,6 +40,7 @@ type Unary = (z: number, n: number) => void;
 type ActBackward = (dz: number, dout: number, y: number, n: number) => void;
 type BiasRows = (z: number, rows: number, cols: number, b1: number, b2: number) => void;
 type ColumnSums = (db: number, dz: number, rows: number, cols: number) => void;
+type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, rows: number, cols: number) => void;
 
 // The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no
 // DOM lib, and @types/node does not declare the WebAssembly namespace.

@@ -1,14 +1,18 @@
-// Development micro-benchmark of the gemm kernels (the project's benchmark is benchmarks/,
-// `pnpm bench`). Variants run interleaved in one process, medians of many rounds.
-//   npx tsx scripts/bench-gemm.ts [gflops|copy|small|all]
+// Development micro-benchmark of the wasm kernels against the JavaScript ones (the
+// project's benchmark is benchmarks/, `pnpm bench`). Variants run interleaved in one
+// process, medians of many rounds.
+//   npx tsx scripts/bench-kernels.ts [gflops|copy|small|rnn|softmax|all]
 // gflops: n×n×n GFLOP/s, wasm (with copies) / wasm kernel alone / JS / naive.
 // copy:   what the copies in and out cost at RNN sizes (µs per call, share of the call).
 // small:  wasm vs JS per call for tiny products (where MIN_WORK should sit).
 // rnn:    one RNN step forward + backward: all-JS, JS step on the wasm gemm, wasm step.
+// softmax: the softmax-cross-entropy forward, JS against wasm, ns per logit.
 
 import { gemmJs, gemmNaive, type Gemm } from "../src/kernels/matmul.js";
 import { kernels, useKernels } from "../src/kernels/index.js";
 import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepDims } from "../src/kernels/rnn-step.js";
+import { softmaxXentForwardJs, type SoftmaxXentSpec } from "../src/kernels/softmax-xent.js";
+import { makeSoftmaxXentWasm } from "../src/kernels/wasm/softmax-xent.js";
 import { makeGemmWasm } from "../src/kernels/wasm/gemm.js";
 import { align64, wasmHeap } from "../src/kernels/wasm/module.js";
 
@@ -180,8 +184,26 @@ function rnn(): void {
   }
 }
 
+function softmax(): void {
+  console.log("softmax-cross-entropy forward (class targets, saved for backward), µs per call (median)");
+  const forwardWasm = makeSoftmaxXentWasm(heap, softmaxXentForwardJs);
+  for (const f32 of [true, false]) {
+    const Ctor = f32 ? Float32Array : Float64Array;
+    for (const [n, c] of [[32, 65], [800, 65], [3200, 65], [64, 2]]) {
+      const x = rand(Ctor, n * c).map((v) => v * 6);
+      const s: SoftmaxXentSpec = { rows: n, classes: c, target: Int32Array.from({ length: n }, (_, i) => i % c), soft: null, weight: null, ignoreIndex: -100, skip: null, labelSmoothing: 0 };
+      const saved = { exps: new Ctor(n * c), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
+      const loss = new Ctor(n);
+      const t = timeCases([{ name: "js", run: () => softmaxXentForwardJs(loss, saved, x, s) }, { name: "wasm", run: () => forwardWasm(loss, saved, x, s) }], 21, 0.02);
+      const f = (v: number) => `${(v * 1e6).toFixed(1).padStart(8)} µs (${((v * 1e9) / (n * c)).toFixed(2)} ns/logit)`;
+      console.log(`${f32 ? "f32" : "f64"} N${n} C${c}`.padEnd(16) + ` js ${f(t[0])}  wasm ${f(t[1])}`);
+    }
+  }
+}
+
 const what = process.argv[2] ?? "all";
 if (what === "gflops" || what === "all") gflops();
 if (what === "copy" || what === "all") copy();
 if (what === "small" || what === "all") small();
 if (what === "rnn" || what === "all") rnn();
+if (what === "softmax" || what === "all") softmax();
