@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   matmul: () => import("./matmul.js"),
   rnn: () => import("./rnn/suite.js"),
   losses: () => import("./losses.js"),
+  overhead: () => import("./overhead.js"),
 };
 
 const args = process.argv.slice(2);

@@ -27,13 +27,13 @@ export async function run(opts: SuiteOptions): Promise<void> {
     ? { warmupMs: 50, budgetMs: 150, minRounds: 3, maxRounds: 15 }
     : { warmupMs: 200, budgetMs: 800, minRounds: 5, maxRounds: 41 };
   console.log(`kernels.gemm is the ${kernelsInUse()} kernel. GFLOP/s = 2·n³ / time of C = A·B (n×n, row-major), median.\n`);
-  for (const dtype of ["float32", "float64"] as const) gemmTable(dtype, sizes, opts, timing);
+  for (const dtype of ["float32", "float64"] as const) gemmTable(dtype, sizes, timing);
   layoutTable(256, timing);
   elementwiseTable(opts.quick ? 1e5 : 1e6, timing);
   tinyOpTable(timing);
 }
 
-function gemmTable(dtype: FloatDtype, sizes: readonly number[], opts: SuiteOptions, timing: TimingOptions): void {
+function gemmTable(dtype: FloatDtype, sizes: readonly number[], timing: TimingOptions): void {
   const rows: string[][] = [];
   for (const n of sizes) {
     const a = randomArray(dtype, n * n);
@@ -58,7 +58,6 @@ function gemmTable(dtype: FloatDtype, sizes: readonly number[], opts: SuiteOptio
       const tb = tf.tensor2d(b as Float32Array, [n, n], "float32");
       cases.push({ name: "tf wasm", before: () => useTfBackend("wasm"), fn: () => tf.matMul(ta, tb).dispose() });
     }
-    if (opts.quick && n >= 1024) cases.splice(2, 1);
     const t = new Map(timeInterleaved(cases, timing).map((r) => [r.name, r.ms]));
     const gf = (name: string): number => (t.has(name) ? (2 * n ** 3) / (t.get(name)! * 1e6) : NaN);
     const cell = (name: string): string => (t.has(name) ? fmtNum(gf(name)) : "—");

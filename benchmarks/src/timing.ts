@@ -34,6 +34,8 @@ export interface Timing {
   name: string;
   /** Median time of one call, in ms. */
   ms: number;
+  /** Median process CPU time (user + system) of one call, in ms: less sensitive than `ms` to other processes on a shared machine. */
+  cpuMs: number;
   /** Spread of the samples: the interquartile range divided by the median. */
   spread: number;
   rounds: number;
@@ -75,7 +77,7 @@ export function timeInterleaved(cases: readonly Case[], opts: TimingOptions): Ti
     const inner = Number.isFinite(perCall) ? Math.max(1, Math.ceil(minSampleMs / Math.max(perCall, 1e-6))) : 1;
     const wanted = Math.round(opts.budgetMs / Math.max(perCall * inner, 1e-6));
     const rounds = Math.min(c.maxRounds ?? Infinity, opts.maxRounds, Math.max(opts.minRounds, wanted));
-    return { c, inner, rounds, samples: [] as number[] };
+    return { c, inner, rounds, samples: [] as number[], cpu: [] as number[] };
   });
   const totalRounds = Math.max(...plans.map((p) => p.rounds));
   for (let r = 0; r < totalRounds; r++) {
@@ -83,16 +85,19 @@ export function timeInterleaved(cases: readonly Case[], opts: TimingOptions): Ti
       const p = plans[(i + r) % plans.length];
       if (p.samples.length >= p.rounds) continue;
       p.c.before?.();
+      const cpu0 = process.cpuUsage();
       const t0 = now();
       for (let k = 0; k < p.inner; k++) p.c.fn();
       p.samples.push((now() - t0) / p.inner);
+      const cpu = process.cpuUsage(cpu0);
+      p.cpu.push((cpu.user + cpu.system) / 1e3 / p.inner);
     }
   }
   return plans.map((p) => {
     const sorted = [...p.samples].sort((a, b) => a - b);
     const ms = median(sorted);
     const spread = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / ms;
-    return { name: p.c.name, ms, spread, rounds: p.samples.length };
+    return { name: p.c.name, ms, cpuMs: median(p.cpu), spread, rounds: p.samples.length };
   });
 }
 

@@ -1,7 +1,7 @@
 // Development micro-benchmark of the wasm kernels against the JavaScript ones (the
 // project's benchmark is benchmarks/, `pnpm bench`). Variants run interleaved in one
 // process, medians of many rounds.
-//   npx tsx scripts/bench-kernels.ts [gflops|copy|small|rnn|softmax|all]
+//   npx tsx scripts/bench-kernels.ts [gflops|copy|small|rnn|softmax|all] [f32|f64]
 // gflops: n×n×n GFLOP/s, wasm (with copies) / wasm kernel alone / JS / naive.
 // copy:   what the copies in and out cost at RNN sizes (µs per call, share of the call).
 // small:  wasm vs JS per call for tiny products (where MIN_WORK should sit).
@@ -79,7 +79,7 @@ function product(g: Gemm, ta: boolean, tb: boolean, m: number, n: number, k: num
 function gflops(): void {
   console.log("n×n×n matmul, GFLOP/s (median)");
   console.log("dtype    n    wasm  wasm-kernel-only     js   naive   wasm/js");
-  for (const f32 of [true, false]) {
+  for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const n of [64, 128, 256, 512, 1024]) {
       const a = rand(Ctor, n * n), b = rand(Ctor, n * n), c = new Ctor(n * n);
@@ -115,7 +115,7 @@ const RNN: [string, boolean, boolean, number, number, number][] = [
 function copy(): void {
   console.log("RNN-size products: µs per call (median); copy = full call - kernel alone");
   console.log("float32 / float64".padEnd(40) + "    js   wasm kernel   copy  copy%");
-  for (const f32 of [true, false]) {
+  for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const [name, ta, tb, m, n, k] of RNN) {
       const a = rand(Ctor, m * k), b = rand(Ctor, k * n), c = new Ctor(m * n);
@@ -136,7 +136,7 @@ function copy(): void {
 
 function small(): void {
   console.log("tiny products, ns per call (median): wasm (bypassing MIN_WORK) vs JS");
-  for (const f32 of [true, false]) {
+  for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const s of [2, 4, 6, 8, 12, 16, 24, 32]) {
       const a = rand(Ctor, s * s), b = rand(Ctor, s * s), c = new Ctor(s * s);
@@ -160,7 +160,7 @@ function small(): void {
 function rnn(): void {
   console.log("one RNN step, forward + backward, µs (median)");
   console.log("workload".padEnd(28) + "  all-js  js-step+wasm-gemm  wasm-step");
-  for (const f32 of [true, false]) {
+  for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const [name, B, I, H] of [["W1 B32 I65 H128", 32, 65, 128], ["W2 B64 I65 H512", 64, 65, 512], ["W3 B64 I16 H64", 64, 16, 64]] as const) {
       const d: RnnStepDims = { batch: B, input: I, hidden: H, relu: false, lengths: null, t: 0 };
@@ -187,7 +187,7 @@ function rnn(): void {
 function softmax(): void {
   console.log("softmax-cross-entropy forward (class targets, saved for backward), µs per call (median)");
   const forwardWasm = makeSoftmaxXentWasm(heap, softmaxXentForwardJs);
-  for (const f32 of [true, false]) {
+  for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const [n, c] of [[32, 65], [800, 65], [3200, 65], [64, 2]]) {
       const x = rand(Ctor, n * c).map((v) => v * 6);
@@ -202,6 +202,8 @@ function softmax(): void {
 }
 
 const what = process.argv[2] ?? "all";
+/** An optional second argument, f32 or f64, runs one dtype: the JS kernels get slower when one process calls them with both. */
+const dtypes = process.argv[3] === "f32" ? [true] : process.argv[3] === "f64" ? [false] : [true, false];
 if (what === "gflops" || what === "all") gflops();
 if (what === "copy" || what === "all") copy();
 if (what === "small" || what === "all") small();

@@ -19,3 +19,4 @@ export { Adam, type AdamOptions } from "./optim/adam.js";
 export { Adagrad, type AdagradOptions } from "./optim/adagrad.js";
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
+export { freshGrad } from "./tensor.js";

@@ -3,7 +3,8 @@
 // itself through `record`.
 
 import { allocate, checkDtype, dtypeOf, isFloat, type Dtype, type TypedArray } from "./dtype.js";
-import { flat, fmt, isPacked, sameShape, view, type View } from "./strides.js";
+import { giveBuffer, takeBuffer } from "./pool.js";
+import { flat, fmt, isPacked, sameShape, sizeOf, view, type View } from "./strides.js";
 import * as ew from "./ops/elementwise.js";
 import * as mm from "./ops/matmul.js";
 import * as rd from "./ops/reduce.js";
@@ -13,8 +14,11 @@ import * as sh from "./ops/shape.js";
  * The backward rule of one recorded op: given d(loss)/d(output), return
  * d(loss)/d(input) for each input (null where an input needs none). A returned
  * gradient may have the broadcast shape of the output; the engine sums it back.
+ * `retainGraph` is true when this node may run again (backward with retainGraph):
+ * only when it is false may the op reuse what it saved for backward.
+ * A backward must not keep `dout` after it returns (other than by returning it or a view of it).
  */
-export type BackwardFn = (dout: Tensor) => (Tensor | null)[];
+export type BackwardFn = (dout: Tensor, retainGraph: boolean) => (Tensor | null)[];
 
 interface Node {
   op: string;
@@ -49,6 +53,8 @@ export class Tensor {
   private _node: Node | null = null;
   private _released = false;
   private _retainGrad = false;
+  // The engine may write into and recycle this gradient's buffer (see freshGrad).
+  private _owned = false;
 
   constructor(data: View, requiresGrad = false) {
     this.data = data;
@@ -242,6 +248,56 @@ export function record(op: string, inputs: Tensor[], data: TypedArray | View, sh
   return out;
 }
 
+// Ownership of gradient buffers (the one place this rule lives).
+// A gradient tensor is OWNED by the engine when nothing outside the running backward can
+// reach its buffer: it was made by `freshGrad` and returned from a backward exactly once
+// (no other returned gradient sharing its buffer), or the engine made it (an unbroadcast
+// sum, a sum of two contributions). Only then may the engine
+//   - adopt it as a leaf's .grad without copying (it then belongs to the user: never recycled),
+//   - add another contribution into it in place,
+//   - recycle its buffer (pool.ts) once it is consumed: added into a .grad, or passed as
+//     dout to a backward that returned neither it nor a view of it (add returns [g, g],
+//     transpose and reshape return views).
+// Everything else (the user's seed gradient, op outputs, .grad tensors, a gradient returned
+// twice) is only read. A backward that returns a freshGrad tensor must not touch it again.
+
+/**
+ * A zeroed gradient tensor for a backward rule to fill and return, which the engine may
+ * keep as a .grad or recycle once consumed (its buffer may come from earlier steps).
+ * Example: `const dx = freshGrad(x.dtype, x.shape); kernel(dx.data.data, ...); return [dx]`.
+ */
+export function freshGrad(dtype: Dtype, shape: readonly number[]): Tensor {
+  const t = fromFlat(takeBuffer(dtype, sizeOf(shape)), shape);
+  (t as unknown as { _owned: boolean })._owned = true;
+  return t;
+}
+
+function isOwned(t: Tensor): boolean {
+  return (t as unknown as { _owned: boolean })._owned;
+}
+
+function setOwned(t: Tensor, owned: boolean): Tensor {
+  (t as unknown as { _owned: boolean })._owned = owned;
+  return t;
+}
+
+/** Give an owned, consumed gradient's buffer back to the pool; it must not be used after. */
+function recycle(t: Tensor): void {
+  if (!isOwned(t)) return;
+  setOwned(t, false);
+  giveBuffer(t.data.data);
+}
+
+/** True when some entry of `grads` other than k reads the same memory as `t`. */
+function sharedIn(grads: readonly (Tensor | null | undefined)[], k: number, t: Tensor): boolean {
+  const buf = t.data.data.buffer;
+  for (let j = 0; j < grads.length; j++) {
+    const o = grads[j];
+    if (j !== k && o !== null && o !== undefined && o.data.data.buffer === buf) return true;
+  }
+  return false;
+}
+
 /** Sum a gradient back to the shape of the input it belongs to: the one place broadcasting is undone. */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
@@ -266,12 +322,20 @@ function addInto(a: Tensor, b: Tensor): Tensor {
   return fromFlat(out, a.shape);
 }
 
-/** Accumulate `g` into `t.grad` in place (+=): a leaf used at every step sums all its contributions. */
-function accumulateGrad(t: Tensor, g: Tensor): void {
+/**
+ * Accumulate `g` into `t.grad` in place (+=): a leaf used at every step sums all its
+ * contributions. With `consume`, an owned `g` is adopted as the first .grad or recycled.
+ */
+function accumulateGrad(t: Tensor, g: Tensor, consume: boolean): void {
   if (t.grad === null) {
+    if (consume && isOwned(g) && g.dtype === t.dtype && isPacked(g.data) && sameShape(g.shape, t.shape)) {
+      t.grad = setOwned(g, false);
+      return;
+    }
     const copy = allocate(t.dtype, t.size);
     copy.set(flat(g.data));
     t.grad = fromFlat(copy, t.shape);
+    if (consume) recycle(g);
     return;
   }
   if (!sameShape(t.grad.shape, t.shape)) {
@@ -285,6 +349,23 @@ function accumulateGrad(t: Tensor, g: Tensor): void {
   } else {
     t.grad = addInto(t.grad, g);
   }
+  if (consume) recycle(g);
+}
+
+/** The sum of two gradient contributions to one tensor, in place in an owned one when possible. */
+function addPending(prev: Tensor, next: Tensor): Tensor {
+  for (const [into, from] of [[prev, next], [next, prev]]) {
+    if (!isOwned(into) || into.dtype !== prev.dtype || !isPacked(into.data)) continue;
+    const d = into.data.data;
+    const s = flat(from.data);
+    for (let i = 0; i < d.length; i++) d[i] += s[i];
+    recycle(from);
+    return into;
+  }
+  const sum = setOwned(addInto(prev, next), true);
+  recycle(prev);
+  recycle(next);
+  return sum;
 }
 
 function toGradTensor(root: Tensor, grad: Tensor | number | undefined): Tensor {
@@ -358,19 +439,33 @@ function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGra
       if (g === undefined) continue;
       const node = Tensor._node(t);
       if (node === null) {
-        accumulateGrad(t, g);
+        accumulateGrad(t, g, true);
         continue;
       }
-      if ((t as unknown as { _retainGrad: boolean })._retainGrad) accumulateGrad(t, g);
-      const grads = node.backward(g);
+      if ((t as unknown as { _retainGrad: boolean })._retainGrad) accumulateGrad(t, g, false);
+      // The backward may return g itself or views of it: ownership is decided again below.
+      const gOwned = isOwned(g);
+      setOwned(g, false);
+      const grads = node.backward(g, retainGraph);
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
         const gk = grads[k];
-        if (!input.requiresGrad || gk === null || gk === undefined) continue;
-        const shaped = unbroadcast(gk, input.shape);
+        if (gk === null || gk === undefined) continue;
+        const owned = isOwned(gk) && !sharedIn(grads, k, gk);
+        setOwned(gk, owned);
+        if (!input.requiresGrad) {
+          recycle(gk);
+          continue;
+        }
+        let shaped = unbroadcast(gk, input.shape);
+        if (shaped !== gk) {
+          recycle(gk);
+          shaped = setOwned(shaped, true);
+        }
         const prev = pending.get(input);
-        pending.set(input, prev === undefined ? shaped : addInto(prev, shaped));
+        pending.set(input, prev === undefined ? shaped : addPending(prev, shaped));
       }
+      if (gOwned && !sharedIn(grads, -1, g)) recycle(setOwned(g, true));
       if (!retainGraph) {
         const self = t as unknown as { _node: Node | null; _released: boolean };
         self._node = null;

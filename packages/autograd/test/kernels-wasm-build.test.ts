@@ -3,9 +3,9 @@
 
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { bytesModule, bytesModulePath, compileWasm } from "../scripts/build-wasm.mjs";
+import { bytesModule, bytesModulePath } from "../scripts/build-wasm.mjs";
 
 it("src/kernels/wasm/bytes.ts matches a fresh asc build of assembly/ (else run `pnpm build` in packages/autograd)", async () => {
-  const fresh = bytesModule(await compileWasm());
+  const fresh = await bytesModule();
   expect(readFileSync(bytesModulePath, "utf8") === fresh).toBe(true);
 });

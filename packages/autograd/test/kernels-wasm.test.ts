@@ -185,6 +185,17 @@ describe("wasm gemm against JS and the naive loop", () => {
   });
 });
 
+describe("the relaxed-SIMD build (FMA)", () => {
+  it("loads where the runtime has relaxed SIMD and its gemm is within the rounding bound", () => {
+    // Node 20 has relaxed SIMD behind a flag only; newer runtimes load this build by default.
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const out = execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", join(dir, "wasm-relaxed-child.ts")], { cwd: dir, encoding: "utf8" });
+    const { variant, worst } = JSON.parse(out) as { variant: string; worst: number };
+    expect(variant).toBe("relaxed-simd");
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("useKernels", () => {
   const initial = kernelsInUse();
   afterAll(() => useKernels(initial));

@@ -3,15 +3,20 @@
 // the graph with `record`. crossEntropy and sequenceCrossEntropy both end here.
 //   N rows, C classes, G groups of S rows (see reduce.ts)
 
-import { flat, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { flat, freshGrad, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 
 export function floatArray(dtype: string, n: number): FloatArray {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
-function allocSaved(dtype: string, n: number, c: number): SoftmaxXentSaved {
-  return { exps: floatArray(dtype, n * c), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
+/**
+ * What backward needs, with the exps in an engine-owned gradient tensor shaped like the
+ * logits: backward turns them into d logits in place and hands that tensor over.
+ */
+function allocSaved(logits: Tensor, n: number): { dlogits: Tensor; saved: SoftmaxXentSaved } {
+  const dlogits = freshGrad(logits.dtype, logits.shape);
+  return { dlogits, saved: { exps: dlogits.data.data as FloatArray, rowMax: new Float64Array(n), rowSum: new Float64Array(n) } };
 }
 
 /**
@@ -25,21 +30,22 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   const inputs = soft === null ? [logits] : [logits, soft];
   // What backward needs is kept only when there will be a backward.
   const keep = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  let saved: SoftmaxXentSaved | null = keep ? allocSaved(logits.dtype, n, c) : null;
+  let kept = keep ? allocSaved(logits, n) : null;
   const loss = floatArray(logits.dtype, n);
-  kernels.softmaxXentForward(loss, saved, x, s);
+  kernels.softmaxXentForward(loss, kept && kept.saved, x, s);
 
   const backward = (rowScale: FloatArray, rowsPerScale: number): (Tensor | null)[] => {
     // The saved exps become d logits in place; a second backward (retainGraph) recomputes them.
-    let sv = saved;
-    if (sv === null) {
-      sv = allocSaved(logits.dtype, n, c);
-      kernels.softmaxXentForward(floatArray(logits.dtype, n), sv, x, s);
+    let k = kept;
+    if (k === null) {
+      k = allocSaved(logits, n);
+      kernels.softmaxXentForward(floatArray(logits.dtype, n), k.saved, x, s);
     }
-    saved = null;
+    kept = null;
+    const sv = k.saved;
     const dsoft = soft !== null && soft.requiresGrad ? floatArray(soft.dtype, n * c) : null;
     kernels.softmaxXentBackward(sv.exps, dsoft, sv, x, rowScale, Math.max(rowsPerScale, 1), s);
-    return [logits.requiresGrad ? fromFlat(sv.exps, logits.shape) : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
+    return [logits.requiresGrad ? k.dlogits : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
   };
 
   if (plan === null) {

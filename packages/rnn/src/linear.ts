@@ -2,7 +2,7 @@
 //   N rows (any leading dims, e.g. [B, T]), in / out features
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
-import { fmt, Tensor } from "@unroll/autograd";
+import { flat, fmt, freshGrad, kernels, record, Tensor, type FloatArray } from "@unroll/autograd";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
@@ -34,9 +34,53 @@ export class Linear extends Module {
       throw new Error(`Linear: x is ${fmt(x.shape)} but expected [...,${this.inFeatures}] (last dim = inFeatures)`);
     }
     checkDtype("Linear", "x", x, this.weight);
-    const rows = x.ndim === 1 ? x.reshape([1, this.inFeatures]) : x;
-    let y = rows.matmul(this.weight.transpose(0, 1));
-    if (this.bias !== null) y = y.add(this.bias);
-    return x.ndim === 1 ? y.reshape([this.outFeatures]) : y;
+    return linear(x, this.weight, this.bias);
   }
+}
+
+/** The row-major values of `t` in `like`'s float dtype (a gradient may arrive in another). */
+function asDtypeOf(t: Tensor, like: FloatArray): FloatArray {
+  const a = flat(t.data);
+  if (like instanceof Float32Array) return a instanceof Float32Array ? a : Float32Array.from(a);
+  return a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+/**
+ * y = x Wᵀ + b as one op (one output buffer, one graph node) rather than matmul, transpose
+ * and a broadcast add. x [..., in] is read as N = size / in rows; all share one float dtype.
+ */
+function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const [outF, inF] = weight.shape;
+  const n = x.size / inF;
+  const xs = flat(x.data) as FloatArray;
+  const w = flat(weight.data) as FloatArray;
+  const b = bias && (flat(bias.data) as FloatArray);
+  const y: FloatArray = w instanceof Float32Array ? new Float32Array(n * outF) : new Float64Array(n * outF);
+  if (b !== null) for (let r = 0; r < n; r++) y.set(b, r * outF);
+  kernels.gemm(false, true, n, outF, inF, xs, 0, w, 0, y, 0, b !== null);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record("linear", inputs, y, [...x.shape.slice(0, -1), outF], (dout) => {
+    const g = asDtypeOf(dout, w);
+    const grads: (Tensor | null)[] = [null, null, null];
+    if (x.requiresGrad) {
+      // d x = dout · W
+      const dx = freshGrad(x.dtype, x.shape);
+      kernels.gemm(false, false, n, inF, outF, g, 0, w, 0, dx.data.data as FloatArray, 0, false);
+      grads[0] = dx;
+    }
+    if (weight.requiresGrad) {
+      // d W = doutᵀ · x
+      const dw = freshGrad(weight.dtype, weight.shape);
+      kernels.gemm(true, false, outF, inF, n, g, 0, xs, 0, dw.data.data as FloatArray, 0, false);
+      grads[1] = dw;
+    }
+    if (bias !== null && bias.requiresGrad) {
+      // d b = Σ_rows dout
+      const db = freshGrad(bias.dtype, bias.shape);
+      const d = db.data.data;
+      for (let r = 0; r < n; r++) for (let j = 0; j < outF; j++) d[j] += g[r * outF + j];
+      grads[2] = db;
+    }
+    return grads.slice(0, inputs.length);
+  });
 }

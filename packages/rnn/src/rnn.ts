@@ -5,16 +5,36 @@
 // With lengths, past an example's length its output is 0 and its state is carried
 // unchanged, so hN holds the state at its last valid step (PyTorch's packed sequences).
 
-import { fmt, stack, Tensor, zeros } from "@unroll/autograd";
+import { fmt, stack, Tensor, zeros, type FloatArray, type FloatDtype } from "@unroll/autograd";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
 import { checkNonlinearity, RNNCell, type Nonlinearity } from "./rnn-cell.js";
-import { checkLengths, stackSteps } from "./sequence.js";
+import { checkLengths, stackSteps, timeMajor } from "./sequence.js";
 import { rnnStep, StepSink } from "./step.js";
 
 export interface RNNOptions extends ModuleOptions {
   numLayers?: number;
   nonlinearity?: Nonlinearity;
   bias?: boolean;
+}
+
+/**
+ * The buffers one layer's forward writes and its backward reads: its time-major input
+ * (T·B·I, unused when the input is read in place) and its step states (T·B·H). They
+ * never reach the caller (the output and hN are copies), so once the layer's step 0
+ * has run its last backward, or at once when no graph was recorded, the next forward
+ * may write them again.
+ */
+interface Workspace {
+  dtype: FloatDtype;
+  input: FloatArray;
+  states: FloatArray;
+}
+
+/** Free workspaces kept per layer; more would only hold memory. */
+const KEEP = 2;
+
+function floatBuffer(dtype: FloatDtype, n: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
 export interface RNNResult {
@@ -35,6 +55,8 @@ export class RNN extends Module {
   readonly nonlinearity: Nonlinearity;
   /** Layer l's parameters, named `layers.{l}.weightIh` etc. */
   readonly layers: readonly RNNCell[];
+  // Per layer, workspaces no graph needs any more.
+  private readonly freeWorkspaces: Workspace[][] = [];
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super();
@@ -81,20 +103,47 @@ export class RNN extends Module {
     const lengths = checkLengths("RNN", opts.lengths, B, T);
     const step = { relu: this.nonlinearity === "relu", lengths };
 
-    // Time-major so that each step reads one packed [B, I] block (one copy of x).
-    let input = x.transpose(0, 1).reshape([T, B, I]);
+    const dtype = x.dtype as FloatDtype;
+    const ws = this.layers.map((_, l) => this.takeWorkspace(l, dtype, T * B * (l === 0 ? I : H), T * B * H));
+    // Time-major so that each step reads one packed [B, I] block: a view when B or T is 1.
+    let input = B === 1 || T === 1 ? x.transpose(0, 1).reshape([T, B, I]) : timeMajor(x, ws[0].input);
     const finals: Tensor[] = [];
+    const graph: boolean[] = [];
     this.layers.forEach((cell, l) => {
-      let h = h0 ? h0.select(0, l) : zeros([B, H], { dtype: x.dtype });
+      let h = h0 ? h0.select(0, l) : zeros([B, H], { dtype });
       const sink = new StepSink();
+      sink.states = ws[l].states;
+      sink.release = () => this.giveWorkspace(l, ws[l]);
       const states: Tensor[] = [];
       for (let t = 0; t < T; t++) {
         h = rnnStep(input, t, h, cell, step, sink);
         states.push(h);
       }
       finals.push(h);
-      input = stackSteps(states, lengths, l === L - 1);
+      graph.push(h.requiresGrad);
+      input = stackSteps(states, lengths, l === L - 1, l === L - 1 ? null : ws[l + 1].input);
     });
-    return { output: input, hN: stack(finals, 0) };
+    const hN = stack(finals, 0);
+    // A layer that recorded no graph has no backward to read its workspace later.
+    ws.forEach((w, l) => {
+      if (!graph[l]) this.giveWorkspace(l, w);
+    });
+    return { output: input, hN };
+  }
+
+  /** A free workspace of layer l with room for `inputSize` and `statesSize` elements, or a new one. */
+  private takeWorkspace(l: number, dtype: FloatDtype, inputSize: number, statesSize: number): Workspace {
+    const free = (this.freeWorkspaces[l] ??= []);
+    const k = free.findIndex((w) => w.dtype === dtype && w.input.length >= inputSize && w.states.length >= statesSize);
+    if (k >= 0) return free.splice(k, 1)[0];
+    return { dtype, input: floatBuffer(dtype, inputSize), states: floatBuffer(dtype, statesSize) };
+  }
+
+  private giveWorkspace(l: number, w: Workspace): void {
+    const free = (this.freeWorkspaces[l] ??= []);
+    if (free.includes(w)) return;
+    free.push(w);
+    // Keep the largest few.
+    if (free.length > KEEP) free.sort((a, b) => b.states.length - a.states.length).pop();
   }
 }

@@ -3,7 +3,7 @@
 // at its last valid step.
 //   B batch, T time, H hidden size
 
-import { flat, fmt, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { flat, fmt, freshGrad, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
 
 /**
  * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
@@ -37,19 +37,23 @@ export function checkLengths(op: string, lengths: Tensor | readonly number[] | n
 
 /**
  * The T step states [B, H] joined into [B, T, H] (batchFirst) or [T, B, H], with zeros
- * where t >= lengths[b]: the output of one recurrent layer.
+ * where t >= lengths[b]: the output of one recurrent layer. With `into` (at least
+ * B·T·H long, its old contents ignored) the result is written there instead of a new buffer.
  */
-export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFirst: boolean): Tensor {
+export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFirst: boolean, into: FloatArray | null = null): Tensor {
   const T = states.length;
   const [B, H] = states[0].shape;
   const dtype = states[0].dtype as FloatDtype;
   const valid = (b: number, t: number): boolean => lengths === null || t < lengths[b];
   // row (b, t) of the output starts here
   const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * H;
-  const out: FloatArray = dtype === "float32" ? new Float32Array(B * T * H) : new Float64Array(B * T * H);
+  const out: FloatArray = into !== null ? into.subarray(0, B * T * H) : dtype === "float32" ? new Float32Array(B * T * H) : new Float64Array(B * T * H);
   states.forEach((s, t) => {
     const src = flat(s.data);
-    for (let b = 0; b < B; b++) if (valid(b, t)) out.set(src.subarray(b * H, (b + 1) * H), at(b, t));
+    for (let b = 0; b < B; b++) {
+      if (valid(b, t)) out.set(src.subarray(b * H, (b + 1) * H), at(b, t));
+      else if (into !== null) out.fill(0, at(b, t), at(b, t) + H);
+    }
   });
   const shape = batchFirst ? [B, T, H] : [T, B, H];
   // d state_t = dout at step t on valid rows, 0 past the length
@@ -57,10 +61,42 @@ export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFi
     const dout = flat(g.data);
     return states.map((s, t) => {
       if (!s.requiresGrad) return null;
-      const ds: FloatArray = dtype === "float32" ? new Float32Array(B * H) : new Float64Array(B * H);
+      const dsTensor = freshGrad(dtype, [B, H]);
+      const ds = dsTensor.data.data as FloatArray;
       for (let b = 0; b < B; b++) if (valid(b, t)) ds.set(dout.subarray(at(b, t), at(b, t) + H), b * H);
-      return fromFlat(ds, [B, H]);
+      return dsTensor;
     });
+  });
+}
+
+/**
+ * x [B, T, I] as [T, B, I] (time-major, so that each step reads one packed [B, I] block),
+ * copied into `into` (at least T·B·I long). Differentiable.
+ */
+export function timeMajor(x: Tensor, into: FloatArray): Tensor {
+  const [B, T, I] = x.shape;
+  const src = flat(x.data);
+  const out = into.subarray(0, T * B * I);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const from = (b * T + t) * I;
+      const to = (t * B + b) * I;
+      for (let i = 0; i < I; i++) out[to + i] = src[from + i];
+    }
+  }
+  // d x[b, t] = dout[t, b]
+  return record("timeMajor", [x], out, [T, B, I], (g) => {
+    const dout = flat(g.data);
+    const dx = freshGrad(x.dtype, x.shape);
+    const d = dx.data.data;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const from = (t * B + b) * I;
+        const to = (b * T + t) * I;
+        for (let i = 0; i < I; i++) d[to + i] = dout[from + i];
+      }
+    }
+    return [dx];
   });
 }
 

@@ -8,8 +8,10 @@
 // gradient from each step would make the engine add up T full-size tensors; instead
 // the steps of one sequence += into one `StepSink`, and step 0, which the engine
 // always runs last (every later step depends on it), hands the sums over.
+// The sums and each step's dh are engine-owned gradients (`freshGrad`): the engine keeps
+// them as .grad or recycles them, so a training step does not page-fault in new buffers.
 
-import { flat, fromFlat, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { flat, freshGrad, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
 
 /** The parameters of one recurrent layer, as in `torch.nn.RNNCell`. */
 export interface StepParams {
@@ -25,13 +27,25 @@ export interface StepOptions {
   lengths: Int32Array | null;
 }
 
-/** The gradients of x and of the parameters, summed over the steps of one unrolled sequence. */
+type SlotKey = "dx" | "dWIh" | "dWHh" | "dbIh" | "dbHh";
+
+/**
+ * What the steps of one unrolled sequence share: the gradients of x and of the
+ * parameters, summed over the steps, and optionally where the states go.
+ */
 export class StepSink {
-  dx: FloatArray | null = null;
-  dWIh: FloatArray | null = null;
-  dWHh: FloatArray | null = null;
-  dbIh: FloatArray | null = null;
-  dbHh: FloatArray | null = null;
+  dx: Tensor | null = null;
+  dWIh: Tensor | null = null;
+  dWHh: Tensor | null = null;
+  dbIh: Tensor | null = null;
+  dbHh: Tensor | null = null;
+  /**
+   * When set, step t writes its state [B, H] at t·B·H of this buffer instead of a new
+   * one; the owner must not reuse it before `release` is called.
+   */
+  states: FloatArray | null = null;
+  /** Called once step 0's backward has run for the last time: nothing reads `states` (or x) again. */
+  release: (() => void) | null = null;
 }
 
 function allocate(dtype: FloatDtype, n: number): FloatArray {
@@ -45,17 +59,17 @@ function floatData(t: Tensor, dtype: FloatDtype): FloatArray {
   return a instanceof Float64Array ? a : Float64Array.from(a);
 }
 
-/** The sink buffer for `t` when `t` needs a gradient, allocated (zeroed) on first use. */
-function slot(sink: StepSink, key: keyof StepSink, t: Tensor | null): FloatArray | null {
+/** The sink buffer for `t` when `t` needs a gradient, made (zeroed) on first use. */
+function slot(sink: StepSink, key: SlotKey, t: Tensor | null): FloatArray | null {
   if (t === null || !t.requiresGrad) return null;
-  return (sink[key] ??= allocate(t.dtype as FloatDtype, t.size));
+  return (sink[key] ??= freshGrad(t.dtype, t.shape)).data.data as FloatArray;
 }
 
-/** Hand a summed gradient over as a tensor shaped like `t`, and empty the slot. */
-function take(sink: StepSink, key: keyof StepSink, t: Tensor | null): Tensor | null {
-  const buf = sink[key];
+/** Hand a summed gradient over, and empty the slot: the engine owns it from here. */
+function take(sink: StepSink, key: SlotKey): Tensor | null {
+  const g = sink[key];
   sink[key] = null;
-  return buf === null || t === null ? null : fromFlat(buf, t.shape);
+  return g;
 }
 
 /**
@@ -75,14 +89,15 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
   const hData = floatData(h, dtype);
   const wIh = floatData(p.weightIh, dtype);
   const wHh = floatData(p.weightHh, dtype);
-  const out = allocate(dtype, B * H);
+  const out = sink.states === null ? allocate(dtype, B * H) : sink.states.subarray(t * B * H, (t + 1) * B * H);
   kernels.rnnStepForward(out, dims, xData, xOff, hData, 0, wIh, wHh, p.biasIh && floatData(p.biasIh, dtype), p.biasHh && floatData(p.biasHh, dtype));
 
   const inputs = [x, h, p.weightIh, p.weightHh];
   if (p.biasIh) inputs.push(p.biasIh);
   if (p.biasHh) inputs.push(p.biasHh);
-  return record("rnnStep", inputs, out, [B, H], (g) => {
-    const dh = h.requiresGrad ? allocate(dtype, B * H) : null;
+  return record("rnnStep", inputs, out, [B, H], (g, retainGraph) => {
+    const dhTensor = h.requiresGrad ? freshGrad(dtype, h.shape) : null;
+    const dh = dhTensor && (dhTensor.data.data as FloatArray);
     const grads = {
       dx: slot(sink, "dx", x),
       dxOff: xOff,
@@ -95,11 +110,14 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
     // dz = dout ⊙ act'(z) on active rows; dx = dz W_ih; dh = dz W_hh (dout on carried rows);
     // dW_ih += dzᵀ x; dW_hh += dzᵀ h; db_ih = db_hh += Σ_b dz
     kernels.rnnStepBackward(grads, dims, floatData(g, dtype), out, xData, xOff, hData, 0, wIh, wHh);
-    const dhTensor = dh && fromFlat(dh, h.shape);
     if (t !== 0) return [null, dhTensor, null, null, null, null].slice(0, inputs.length);
-    const result = [take(sink, "dx", x), dhTensor, take(sink, "dWIh", p.weightIh), take(sink, "dWHh", p.weightHh)];
-    if (p.biasIh) result.push(take(sink, "dbIh", p.biasIh));
-    if (p.biasHh) result.push(take(sink, "dbHh", p.biasHh));
+    if (!retainGraph && sink.release !== null) {
+      sink.release();
+      sink.release = null;
+    }
+    const result = [take(sink, "dx"), dhTensor, take(sink, "dWIh"), take(sink, "dWHh")];
+    if (p.biasIh) result.push(take(sink, "dbIh"));
+    if (p.biasHh) result.push(take(sink, "dbHh"));
     return result;
   });
 }

@@ -1,12 +1,14 @@
 // Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) synchronously
 // and owns their memory: scratch for packing at `work`, operands copied in from `data` on.
+// The relaxed-SIMD build (FMA in gemm) is tried first; runtimes without relaxed SIMD
+// reject it at compile time and get the plain SIMD build.
 //
 // The memory is sized up front and, when an operand does not fit, replaced by a bigger one
 // with a fresh instance of the same compiled module, never grown: Memory.grow detaches the
 // old ArrayBuffer, and one detached buffer anywhere in the process makes V8 check every
 // typed-array access from then on (measured 1.3-1.9x slower JavaScript).
 
-import { wasmBase64 } from "./bytes.js";
+import { wasmBase64, wasmRelaxedBase64 } from "./bytes.js";
 
 /** The functions that assembly/index.ts exports (pointers are byte addresses). */
 export interface KernelExports {
@@ -44,7 +46,7 @@ type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, row
 
 // The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no
 // DOM lib, and @types/node does not declare the WebAssembly namespace.
-interface WasmApi {
+export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
   Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
@@ -76,15 +78,18 @@ export class WasmHeap {
   /** Byte address where a call's operands start. */
   readonly data: number;
 
-  constructor(private readonly module: object) {
+  constructor(
+    private readonly api: WasmApi,
+    private readonly module: object,
+  ) {
     this.instantiate(INITIAL_BYTES);
     this.work = align64(this.exports.heapBase());
     this.data = align64(this.work + this.exports.gemmWorkBytes());
   }
 
   private instantiate(bytes: number): void {
-    const memory = new WA!.Memory({ initial: Math.ceil(bytes / PAGE) });
-    const instance = new WA!.Instance(this.module, { env: { memory } });
+    const memory = new this.api.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const instance = new this.api.Instance(this.module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.f32 = new Float32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
@@ -126,17 +131,29 @@ export function span<A extends Float32Array | Float64Array>(x: A, off: number, l
   return off === 0 && x.length === len ? x : (x.subarray(off, off + len) as A);
 }
 
+/** Which build runs: "relaxed-simd" (with FMA), "simd", or null (JavaScript kernels only). */
+export type WasmVariant = "relaxed-simd" | "simd";
+
 /** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
-function load(): { heap: WasmHeap | null; reason: string } {
-  if (WA === undefined) return { heap: null, reason: "WebAssembly is not available" };
-  try {
-    return { heap: new WasmHeap(new WA.Module(decodeBase64(wasmBase64))), reason: "" };
-  } catch (e) {
-    return { heap: null, reason: `the WebAssembly SIMD kernels did not load: ${(e as Error).message}` };
+function load(): { heap: WasmHeap | null; variant: WasmVariant | null; reason: string } {
+  if (WA === undefined) return { heap: null, variant: null, reason: "WebAssembly is not available" };
+  const builds: [WasmVariant, string][] = [
+    ["relaxed-simd", wasmRelaxedBase64],
+    ["simd", wasmBase64],
+  ];
+  let reason = "";
+  for (const [variant, base64] of builds) {
+    try {
+      return { heap: new WasmHeap(WA, new WA.Module(decodeBase64(base64))), variant, reason: "" };
+    } catch (e) {
+      reason = `the WebAssembly SIMD kernels did not load: ${(e as Error).message}`;
+    }
   }
+  return { heap: null, variant: null, reason };
 }
 
 const loaded = load();
 export const wasmHeap: WasmHeap | null = loaded.heap;
+export const wasmVariant: WasmVariant | null = loaded.variant;
 /** Why wasmHeap is null ("" when it is not). */
 export const wasmUnavailableReason: string = loaded.reason;
