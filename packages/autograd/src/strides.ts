@@ -25,7 +25,43 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
 }
 
 export function view(data: TypedArray, shape: readonly number[]): View {
-  return ndarray(data, shape.slice(), rowMajorStrides(shape), 0);
+  return makeView(data, shape, rowMajorStrides(shape), 0);
+}
+
+type ViewFactory = (data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number) => View;
+type ViewClass = new (data: TypedArray, ...args: number[]) => View;
+
+// ndarray() finds its view class through Object.prototype.toString and a Buffer check
+// on every call, most of the fixed cost of a tiny op. Its view classes take the shape
+// and strides as separate arguments and copy them; keep one factory per dtype and rank.
+const factories: Record<string, (ViewFactory | undefined)[]> = { float64: [], float32: [], int32: [] };
+
+function factoryFor(C: ViewClass, ndim: number): ViewFactory | null {
+  switch (ndim) {
+    case 0:
+      return (data, _shape, _stride, offset) => new C(data, offset);
+    case 1:
+      return (data, shape, stride, offset) => new C(data, shape[0], stride[0], offset);
+    case 2:
+      return (data, shape, stride, offset) => new C(data, shape[0], shape[1], stride[0], stride[1], offset);
+    case 3:
+      return (data, shape, stride, offset) => new C(data, shape[0], shape[1], shape[2], stride[0], stride[1], stride[2], offset);
+    case 4:
+      return (data, sh, st, offset) => new C(data, sh[0], sh[1], sh[2], sh[3], st[0], st[1], st[2], st[3], offset);
+  }
+  return null;
+}
+
+/** An ndarray view (it keeps its own copies of shape and stride). */
+function makeView(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): View {
+  const list = factories[dtypeOf(data)];
+  const ndim = shape.length;
+  const make = list[ndim];
+  if (make !== undefined) return make(data, shape, stride, offset);
+  const v = ndarray(data, shape.slice(), stride.slice(), offset);
+  const f = factoryFor(v.constructor as ViewClass, ndim);
+  if (f !== null) list[ndim] = f;
+  return v;
 }
 
 /** True when the view reads its buffer row-major from offset 0 with nothing else in it. */
@@ -98,7 +134,7 @@ export function broadcastView(v: View, shape: readonly number[]): View {
     const j = v.shape.length - n + i;
     stride[i] = j < 0 || v.shape[j] === 1 ? 0 : v.stride[j];
   }
-  return ndarray(v.data, shape.slice(), stride, v.offset);
+  return makeView(v.data, shape, stride, v.offset);
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -394,19 +394,25 @@ function toGradTensor(root: Tensor, grad: Tensor | number | undefined): Tensor {
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
+  // The depth-first stack as two parallel arrays: a tensor and the next input to visit.
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
   while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const inputs = Tensor._node(top[0])?.inputs ?? [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++];
-      if (next.requiresGrad && !seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
+    const top = stack.length - 1;
+    const node = Tensor._node(stack[top]);
+    const k = next[top];
+    if (node !== null && k < node.inputs.length) {
+      next[top] = k + 1;
+      const input = node.inputs[k];
+      if (input.requiresGrad && !seen.has(input)) {
+        seen.add(input);
+        stack.push(input);
+        next.push(0);
       }
     } else {
+      order.push(stack[top]);
       stack.pop();
-      order.push(top[0]);
+      next.pop();
     }
   }
   return order;
@@ -431,7 +437,10 @@ function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGra
     }
   }
   const pending = new Map<Tensor, Tensor>([[root, seed]]);
-  noGrad(() => {
+  // As noGrad(), without a closure per backward.
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = pending.get(t);
@@ -472,6 +481,8 @@ function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGra
         self._released = true;
       }
     }
-  });
+  } finally {
+    gradEnabled = previous;
+  }
 }
 

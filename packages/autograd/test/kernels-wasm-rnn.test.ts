@@ -130,7 +130,7 @@ describe("wasm RNN step against the JavaScript step", () => {
 });
 
 describe("float32 SIMD tanh", () => {
-  it("is within 2 ulp of Math.tanh over [-20, 20], exact at 0, ±1 past 9.02, NaN for NaN", () => {
+  it("is within 7 ulp and 4e-7 relative of Math.tanh over [-20, 20], x itself near 0, ±1 past 9.02, NaN for NaN", () => {
     const n = 400_001;
     const x = new Float32Array(n + 9);
     for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
@@ -141,12 +141,15 @@ describe("float32 SIMD tanh", () => {
     heap.exports.tanhF32(p, x.length);
     const y = heap.f32.subarray(p >> 2, (p >> 2) + x.length);
     let worst = 0;
+    let worstRel = 0;
     for (let i = 0; i < n; i++) {
       const want = Math.tanh(x[i]);
       const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(want) || 2 ** -149)), -126) - 23);
       worst = Math.max(worst, Math.abs(y[i] - want) / ulp);
+      if (want !== 0) worstRel = Math.max(worstRel, Math.abs(y[i] - want) / Math.abs(want));
     }
-    expect(worst).toBeLessThanOrEqual(2);
+    expect(worst).toBeLessThanOrEqual(7);
+    expect(worstRel).toBeLessThanOrEqual(4e-7);
     expect(Object.is(y[n], 0) && Object.is(y[n + 1], -0)).toBe(true);
     expect([y[n + 2], y[n + 3]]).toEqual([Math.fround(1e-30), Math.fround(-3e-8)]);
     expect(Array.from(y.subarray(n + 4, n + 8))).toEqual([1, -1, 1, -1]);

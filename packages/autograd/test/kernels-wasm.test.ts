@@ -219,7 +219,7 @@ describe("useKernels", () => {
     const entry = join(dir, "../src/kernels/index.ts");
     const script = `import(${JSON.stringify(entry)}).then((k) => console.log(k.kernelsInUse()))`;
     const runWith = (value: string) =>
-      execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: dir, env: { ...process.env, UNROLL_KERNELS: value }, encoding: "utf8" }).trim();
+      execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: dir, env: { ...process.env, UNROLL_KERNELS: value }, encoding: "utf8", stdio: "pipe" }).trim();
     expect(runWith("js")).toBe("js");
     expect(runWith("wasm")).toBe("wasm");
     expect(() => runWith("fast")).toThrow(/UNROLL_KERNELS: expected "wasm" or "js", got "fast"/);

@@ -50,6 +50,8 @@ export function kernelsInUse(): KernelSet {
   return inUse;
 }
 
+// The starting set: UNROLL_KERNELS when given (read through globalThis: browsers have no
+// `process`), else wasm where it loaded. An unknown value is a mistake worth stopping for.
 const requested = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.UNROLL_KERNELS;
 if (requested !== undefined && requested !== "" && requested !== "js" && requested !== "wasm") {
   throw new TypeError(`UNROLL_KERNELS: expected "wasm" or "js", got ${JSON.stringify(requested)}`);

@@ -5,7 +5,7 @@
 import ops from "ndarray-ops";
 import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
-import { fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -121,41 +121,98 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   ]);
 }
 
+type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
+
 /**
- * A unary op: `f` maps each input value to the output, `df(x, y)` is dy/dx from the
- * input and output values. Output dtype: the input's float dtype (int32 inputs give
- * the default float dtype), or int32 for neg of int32.
+ * A unary op: y = f(x) elementwise, and dx = dout · f'(x) from the input and output
+ * values. Output dtype: the input's float dtype (int32 inputs give the default float
+ * dtype), or int32 for neg and relu of int32. One loop per op (a switch outside the
+ * loop), so that the function is inlined rather than called through a closure per element.
  */
-function unary(op: string, a: Tensor, f: (x: number) => number, df: (x: number, y: number) => number, keepInt = false): Tensor {
+function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
   checkTensor(op, "a", a);
   const x = flat(a.data);
   const dtype: Dtype = isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype();
   const y = allocate(dtype, x.length);
-  for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
+  unaryForward(op, x, y);
   return record(op, [a], y, a.shape, (g) => {
-    const gv = flat(g.data);
-    const dx = allocate(a.dtype, x.length);
-    for (let i = 0; i < x.length; i++) dx[i] = gv[i] * df(x[i], y[i]);
-    return [fromFlat(dx, a.shape)];
+    const dx = freshGrad(a.dtype, a.shape);
+    unaryBackward(op, flat(g.data), x, y, dx.data.data);
+    return [dx];
   });
 }
 
-// d neg = -1
-export const neg = (a: Tensor): Tensor => unary("neg", a, (x) => -x, () => -1, true);
-// d exp = y
-export const exp = (a: Tensor): Tensor => unary("exp", a, Math.exp, (_x, y) => y);
-// d log = 1 / x
-export const log = (a: Tensor): Tensor => unary("log", a, Math.log, (x) => 1 / x);
-// d sqrt = 1 / (2 y)
-export const sqrt = (a: Tensor): Tensor => unary("sqrt", a, Math.sqrt, (_x, y) => 0.5 / y);
-// d tanh = 1 - y² = (1 - y)(1 + y): the factored form stays exact near |y| = 1, where
-// 1 - y·y cancels the rounding of y·y (1e-8 relative at x = 10; PyTorch's is exact there)
-export const tanh = (a: Tensor): Tensor => unary("tanh", a, Math.tanh, (_x, y) => (1 - y) * (1 + y));
-// d sigmoid = y (1 - y); the two branches keep exp from overflowing
-export const sigmoid = (a: Tensor): Tensor => unary("sigmoid", a, sigmoidValue, (_x, y) => y * (1 - y));
-// d relu = 1 where x > 0, else 0
-export const relu = (a: Tensor): Tensor => unary("relu", a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0), true);
+function unaryForward(op: UnaryKind, x: TypedArray, y: TypedArray): void {
+  const n = x.length;
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) y[i] = -x[i];
+      break;
+    case "exp":
+      for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
+      break;
+    case "log":
+      for (let i = 0; i < n; i++) y[i] = Math.log(x[i]);
+      break;
+    case "sqrt":
+      for (let i = 0; i < n; i++) y[i] = Math.sqrt(x[i]);
+      break;
+    case "tanh":
+      for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+      break;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) y[i] = sigmoidValue(x[i]);
+      break;
+    case "relu":
+      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+      break;
+  }
+}
 
+function unaryBackward(op: UnaryKind, g: TypedArray, x: TypedArray, y: TypedArray, dx: TypedArray): void {
+  const n = x.length;
+  switch (op) {
+    // d neg = -1
+    case "neg":
+      for (let i = 0; i < n; i++) dx[i] = -g[i];
+      break;
+    // d exp = y
+    case "exp":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * y[i];
+      break;
+    // d log = 1 / x
+    case "log":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * (1 / x[i]);
+      break;
+    // d sqrt = 1 / (2 y)
+    case "sqrt":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * (0.5 / y[i]);
+      break;
+    // d tanh = 1 - y² = (1 - y)(1 + y): the factored form stays exact near |y| = 1, where
+    // 1 - y·y cancels the rounding of y·y (1e-8 relative at x = 10; PyTorch's is exact there)
+    case "tanh":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * ((1 - y[i]) * (1 + y[i]));
+      break;
+    // d sigmoid = y (1 - y)
+    case "sigmoid":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * (y[i] * (1 - y[i]));
+      break;
+    // d relu = 1 where x > 0, else 0
+    case "relu":
+      for (let i = 0; i < n; i++) dx[i] = g[i] * (x[i] > 0 ? 1 : 0);
+      break;
+  }
+}
+
+export const neg = (a: Tensor): Tensor => unary("neg", a, true);
+export const exp = (a: Tensor): Tensor => unary("exp", a);
+export const log = (a: Tensor): Tensor => unary("log", a);
+export const sqrt = (a: Tensor): Tensor => unary("sqrt", a);
+export const tanh = (a: Tensor): Tensor => unary("tanh", a);
+export const sigmoid = (a: Tensor): Tensor => unary("sigmoid", a);
+export const relu = (a: Tensor): Tensor => unary("relu", a, true);
+
+// The two branches keep exp from overflowing.
 function sigmoidValue(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
@@ -167,8 +224,18 @@ export function pow(a: Tensor, exponent: number): Tensor {
   if (typeof exponent !== "number" || Number.isNaN(exponent)) {
     throw new TypeError(`pow: exponent must be a number, got ${describe(exponent)}`);
   }
-  // d pow = p x^(p-1)
-  return unary("pow", a, (x) => x ** exponent, (x) => (exponent === 0 ? 0 : exponent * x ** (exponent - 1)));
+  checkTensor("pow", "a", a);
+  const x = flat(a.data);
+  const y = allocate(isFloat(a.dtype) ? a.dtype : getDefaultDtype(), x.length);
+  for (let i = 0; i < x.length; i++) y[i] = x[i] ** exponent;
+  return record("pow", [a], y, a.shape, (g) => {
+    const gv = flat(g.data);
+    const dxT = freshGrad(a.dtype, a.shape);
+    const dx = dxT.data.data;
+    // d pow = p x^(p-1)
+    for (let i = 0; i < x.length; i++) dx[i] = gv[i] * (exponent === 0 ? 0 : exponent * x[i] ** (exponent - 1));
+    return [dxT];
+  });
 }
 
 /** Convert to another dtype; float to float conversion passes gradients through. */

@@ -3,8 +3,8 @@
 
 import { allocate, promote, type FloatArray } from "../dtype.js";
 import { kernels } from "../kernels/index.js";
-import { flat, fmt, sizeOf, view as flatView, type View } from "../strides.js";
-import { record, Tensor } from "../tensor.js";
+import { flat, fmt, sizeOf, type View } from "../strides.js";
+import { freshGrad, record, Tensor } from "../tensor.js";
 import { to } from "./elementwise.js";
 
 /** A matrix operand as the kernel reads it: a buffer, an offset and whether it is stored transposed. */
@@ -55,15 +55,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let db: Tensor | null = null;
     if (x.requiresGrad) {
       // d a = dout · bᵀ
-      const buf = allocate(dtype, m * k) as FloatArray;
-      gemmInto(m, k, n, G, { ...B, trans: !B.trans }, buf);
-      da = new Tensor(flatView(buf, x.shape));
+      da = freshGrad(dtype, x.shape);
+      gemmInto(m, k, n, G, { ...B, trans: !B.trans }, da.data.data as FloatArray);
     }
     if (y.requiresGrad) {
       // d b = aᵀ · dout
-      const buf = allocate(dtype, k * n) as FloatArray;
-      gemmInto(k, n, m, { ...A, trans: !A.trans }, G, buf);
-      db = new Tensor(flatView(buf, [k, n]));
+      db = freshGrad(dtype, [k, n]);
+      gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.data.data as FloatArray);
     }
     return [da, db];
   });

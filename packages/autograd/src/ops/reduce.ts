@@ -3,7 +3,7 @@
 
 import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim } from "../strides.js";
-import { fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
 
 function checkTensor(op: string, a: unknown): asserts a is Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
@@ -24,14 +24,15 @@ function floatDtype(d: Dtype): Dtype {
 function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, scale = 1): Tensor {
   const [outer, n, inner] = aroundDim(shape, dim);
   const gv = flat(g.data);
-  const out = allocate(dtype, outer * n * inner);
+  const t = freshGrad(dtype, shape);
+  const out = t.data.data;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const base = (o * n + j) * inner;
       for (let i = 0; i < inner; i++) out[base + i] = gv[o * inner + i] * scale;
     }
   }
-  return fromFlat(out, shape);
+  return t;
 }
 
 /** Sum of all elements, or along `dim`. Example: `x.sum(1, true)`. */
@@ -48,7 +49,9 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     // d sum = 1 for every element
     return record("sum", [a], out, shape, (g) => {
       const gv = flat(g.data)[0];
-      return [fromFlat(allocate(dtype, a.size).fill(gv), a.shape)];
+      const dx = freshGrad(dtype, a.shape);
+      dx.data.data.fill(gv);
+      return [dx];
     });
   }
   const d = normDim("sum", dim, a.shape);
@@ -86,9 +89,10 @@ export function max(a: Tensor, dim: number, keepDim = false): Tensor {
   // d max = 1 at the (first) largest element, 0 elsewhere
   return record("max", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
     const gv = flat(g.data);
-    const dx = allocate(a.dtype, a.size);
+    const dxT = freshGrad(a.dtype, a.shape);
+    const dx = dxT.data.data;
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
-    return [fromFlat(dx, a.shape)];
+    return [dxT];
   });
 }
 
@@ -158,14 +162,15 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   // d lse = softmax(x) = exp(x - lse)
   return record("logSumExp", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
     const gv = flat(g.data);
-    const dx = allocate(dtype, a.size);
+    const dxT = freshGrad(dtype, a.shape);
+    const dx = dxT.data.data;
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < n; j++)
         for (let i = 0; i < inner; i++) {
           const p = (o * n + j) * inner + i;
           dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
         }
-    return [fromFlat(dx, a.shape)];
+    return [dxT];
   });
 }
 
@@ -188,7 +193,8 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
   // d logSoftmax: dx = dout - softmax · Σ_j dout_j
   return record("logSoftmax", [a], y, a.shape, (g) => {
     const gv = flat(g.data);
-    const dx = allocate(dtype, a.size);
+    const dxT = freshGrad(dtype, a.shape);
+    const dx = dxT.data.data;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
         let gs = 0;
@@ -198,7 +204,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
           dx[p] = gv[p] - Math.exp(y[p]) * gs;
         }
       }
-    return [fromFlat(dx, a.shape)];
+    return [dxT];
   });
 }
 
@@ -220,7 +226,8 @@ export function softmax(a: Tensor, dim: number): Tensor {
   // d softmax: dx = y · (dout - Σ_j dout_j y_j)
   return record("softmax", [a], y, a.shape, (g) => {
     const gv = flat(g.data);
-    const dx = allocate(dtype, a.size);
+    const dxT = freshGrad(dtype, a.shape);
+    const dx = dxT.data.data;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
         let gy = 0;
@@ -230,6 +237,6 @@ export function softmax(a: Tensor, dim: number): Tensor {
           dx[p] = y[p] * (gv[p] - gy);
         }
       }
-    return [fromFlat(dx, a.shape)];
+    return [dxT];
   });
 }

@@ -6,7 +6,7 @@
 import ops from "ndarray-ops";
 import { allocate, type Dtype } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
-import { fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
 
 function checkTensor(op: string, a: unknown, arg = "a"): asserts a is Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
@@ -83,12 +83,11 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
 }
 
 function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
-  const out = allocate(dtype, sizeOf(shape));
-  const dst = view(out, shape);
+  const out = freshGrad(dtype, shape);
   const lo = shape.map((_, i) => (i === dim ? start : 0));
   const hi = shape.map((s, i) => (i === dim ? length : s));
-  if (g.size > 0) ops.assign(dst.lo(...lo).hi(...hi), g.data);
-  return fromFlat(out, shape);
+  if (g.size > 0) ops.assign(out.data.lo(...lo).hi(...hi), g.data);
+  return out;
 }
 
 /** Index `index` of `dim`, which is removed (a view). */
@@ -150,9 +149,10 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   // d gather = dout scatter-added (+=) back to the gathered positions
   return record("gather", [a], out, ishape, (g) => {
     const gv = flat(g.data);
-    const dx = allocate(a.dtype, a.size);
+    const dxT = freshGrad(a.dtype, a.shape);
+    const dx = dxT.data.data;
     for (let p = 0; p < gv.length; p++) dx[offsets[p]] += gv[p];
-    return [fromFlat(dx, a.shape)];
+    return [dxT];
   });
 }
 

@@ -8,9 +8,10 @@ import { layout, span, view, type WasmHeap } from "./module.js";
 
 /**
  * Below this many multiply-adds the JavaScript kernel wins: the wasm call, three copies
- * and packing cost a few hundred nanoseconds (scripts/bench-kernels.ts small).
+ * and packing cost ~150-200 ns, and the two break even near 6×6×6 = 216
+ * (scripts/bench-kernels.ts small: 4×4×4 wasm 178 ns, js 93; 8×8×8 wasm 199, js 428).
  */
-export const MIN_WORK = 512;
+export const MIN_WORK = 256;
 
 /** The wasm gemm on `heap`; products under `minWork` multiply-adds run in JavaScript. */
 export function makeGemmWasm(heap: WasmHeap, minWork = MIN_WORK): Gemm {

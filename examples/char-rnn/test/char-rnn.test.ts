@@ -1,0 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { createRng } from "@unroll/autograd";
+import { parseCli } from "@unroll/examples-common";
+import { loadNovel, run, sample, specs, Streams } from "../src/main.js";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const options = (...argv: string[]) => parseCli([...argv, "--quiet"], specs).options!;
+const tiny = [
+  "--steps", "150", "--train-chars", "60000", "--val-chars", "5000", "--batch-size", "16", "--seq-len", "25",
+  "--embed", "16", "--hidden", "48", "--lr", "1e-2", "--eval-every", "75", "--sample-length", "40", "--time-budget", "0",
+];
+
+/** Cross-entropy (nats per character) of predicting each character from its frequency in `train`. */
+function unigramLoss(train: string, val: string): number {
+  const counts = new Map<string, number>();
+  for (const c of train) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let nll = 0;
+  for (const c of val) nll -= Math.log(((counts.get(c) ?? 0) + 1) / (train.length + counts.size));
+  return nll / val.length;
+}
+
+describe("char-rnn data", () => {
+  it("splits the novel 90/10 in order", () => {
+    const { text, train, val } = loadNovel();
+    expect(train + val).toBe(text);
+    expect(train.length / text.length).toBeCloseTo(0.9, 5);
+    expect(text.length).toBeGreaterThan(1_200_000);
+    expect(train).toContain("Call me Ishmael. Some years ago");
+    expect(val.trimEnd().endsWith("only found another orphan.")).toBe(true);
+  });
+
+  it("cuts the text into streams read chunk after chunk, targets one character ahead", () => {
+    const ids = Int32Array.from({ length: 101 }, (_, i) => i);
+    const s = new Streams(ids, 4, 5);
+    expect(s.length).toBe(25);
+    expect(s.chunks).toBe(5);
+    const a = s.chunk(0);
+    const b = s.chunk(1);
+    expect(a.x.toArray()).toEqual([0, 25, 50, 75].map((start) => [0, 1, 2, 3, 4].map((i) => start + i)));
+    expect(b.x.toArray()).toEqual([0, 25, 50, 75].map((start) => [5, 6, 7, 8, 9].map((i) => start + i)));
+    expect([...a.y.toTypedArray()]).toEqual([...a.x.toTypedArray()].map((v) => v + 1));
+    expect(() => new Streams(ids, 50, 5)).toThrow("too few");
+  });
+});
+
+describe("char-rnn training", () => {
+  it("lowers the loss below the unigram baseline", () => {
+    const { result, curves } = run(options(...tiny));
+    const [train, val] = curves;
+    expect(train!.points.at(-1)!.y).toBeLessThan(train!.points[0]!.y);
+    expect(val!.points.at(-1)!.y).toBeLessThan(val!.points[0]!.y - 1);
+    const novel = loadNovel();
+    const baseline = unigramLoss(novel.train.slice(0, 60000), novel.val.slice(0, 5000));
+    expect(result.metrics.valLoss).toBeLessThan(baseline);
+  });
+
+  it("samples deterministically from a seed, greedier at low temperature", () => {
+    const { model, vocab } = run(options(...tiny, "--steps", "40", "--eval-every", "1000"));
+    const a = sample(model, vocab, "The ", 60, 1, createRng(3));
+    expect(sample(model, vocab, "The ", 60, 1, createRng(3))).toBe(a);
+    expect(a.startsWith("The ")).toBe(true);
+    expect([...a]).toHaveLength(64);
+    // At a very low temperature the choice no longer depends on the random numbers.
+    expect(sample(model, vocab, "The ", 30, 0.01, createRng(1))).toBe(sample(model, vocab, "The ", 30, 0.01, createRng(2)));
+  });
+
+  it("saves, loads and samples from a checkpoint; prints a JSON summary with --json", () => {
+    const dir = mkdtempSync(join(tmpdir(), "char-rnn-"));
+    const file = join(dir, "model.safetensors");
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ["--conditions=development", "--import", "tsx", "src/main.ts", ...tiny, "--out", dir, ...args], {
+        cwd: root,
+        encoding: "utf8",
+      });
+    const trained = cli("--steps", "20", "--save", file, "--json");
+    expect(trained.status).toBe(0);
+    const first = JSON.parse(trained.stdout.trim().split("\n").at(-1)!);
+    expect(first).toMatchObject({ example: "char-rnn", seed: 0, steps: 20 });
+    expect(first.metrics.valLoss).toBeGreaterThan(0);
+
+    const loaded = cli("--steps", "0", "--load", file, "--json", "--temperature", "0.5");
+    expect(loaded.status).toBe(0);
+    const again = JSON.parse(loaded.stdout.trim().split("\n").at(-1)!);
+    expect(again.steps).toBe(0);
+    expect(again.metrics.valLoss).toBeCloseTo(first.metrics.valLoss, 6);
+    expect(loaded.stdout).toContain("Sampled at temperature 0.5");
+  });
+});

@@ -1,0 +1,114 @@
+// Gradient buffer ownership (tensor.ts, `freshGrad`): the engine adopts, adds into and
+// recycles only the gradients it owns, and never a buffer the caller can still reach.
+// Shapes are large enough (>= 4 KiB) for the buffer pool to take part.
+
+import { describe, expect, test } from "vitest";
+import { add, createRng, flat, freshGrad, randn, record, tensor, Tensor } from "../src/index.js";
+
+const SHAPE = [32, 64];
+
+/** y = 2x as a custom op whose backward hands over a freshGrad tensor; `made` collects them. */
+function double(x: Tensor, made: Tensor[] = []): Tensor {
+  const xs = flat(x.data);
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = 2 * xs[i];
+  return record("double", [x], out, x.shape, (g) => {
+    const dx = freshGrad(x.dtype, x.shape);
+    const d = dx.data.data;
+    const gv = flat(g.data);
+    for (let i = 0; i < d.length; i++) d[i] = 2 * gv[i];
+    made.push(dx);
+    return [dx];
+  });
+}
+
+/** a + b as a custom op whose backward (wrongly generous) returns one freshGrad tensor for both inputs. */
+function addSharing(a: Tensor, b: Tensor): Tensor {
+  const x = flat(a.data);
+  const y = flat(b.data);
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] + y[i];
+  return record("addSharing", [a, b], out, a.shape, (g) => {
+    const d = freshGrad(a.dtype, a.shape);
+    d.data.data.set(flat(g.data));
+    return [d, d];
+  });
+}
+
+const values = (t: Tensor): number[] => Array.from(flat(t.data));
+/** Small integers, so that sums of scaled copies are exact whatever the order. */
+const intSeed = (seed: number): Tensor => tensor(Float64Array.from(flat(randn(SHAPE, { rng: createRng(seed) }).data), (v) => Math.round(8 * v)), { shape: SHAPE });
+const scaled = (t: Tensor, s: number): number[] => values(t).map((v) => v * s);
+
+describe("gradient ownership", () => {
+  test("a leaf adopts a handed-over gradient without copying it", () => {
+    const x = randn(SHAPE, { rng: createRng(1), requiresGrad: true });
+    const seed = randn(SHAPE, { rng: createRng(2) });
+    const made: Tensor[] = [];
+    double(x, made).backward(seed);
+    expect(made).toHaveLength(1);
+    expect(x.grad).toBe(made[0]);
+    expect(values(x.grad!)).toEqual(scaled(seed, 2));
+  });
+
+  test("a gradient returned for two inputs is never shared, nor recycled while one still needs it", () => {
+    const rng = createRng(3);
+    const a = randn(SHAPE, { rng, requiresGrad: true });
+    const b = randn(SHAPE, { rng, requiresGrad: true });
+    const seed = randn(SHAPE, { rng });
+    addSharing(a, b).backward(seed);
+    expect(a.grad!.data.data).not.toBe(b.grad!.data.data);
+    a.grad!.data.data.fill(7);
+    expect(values(b.grad!)).toEqual(values(seed));
+    // Through non-leaves: the shared gradient is dout of two backward passes in turn.
+    a.grad = b.grad = null;
+    addSharing(double(a), double(b)).backward(seed);
+    expect(values(a.grad!)).toEqual(scaled(seed, 2));
+    expect(values(b.grad!)).toEqual(scaled(seed, 2));
+  });
+
+  test("the caller's seed, a kept .grad and a retained grad survive later backward passes", () => {
+    const rng = createRng(6);
+    const x = randn(SHAPE, { rng, requiresGrad: true });
+    const seed = randn(SHAPE, { rng });
+    const seedBefore = values(seed);
+    const h = double(x).retainGrad();
+    double(h).backward(seed);
+    const kept = x.grad!;
+    const keptBefore = values(kept);
+    const retained = h.grad!;
+    const retainedBefore = values(retained);
+    expect(keptBefore).toEqual(scaled(seed, 4));
+    expect(retainedBefore).toEqual(scaled(seed, 2));
+    // More passes of the same shapes: each recycles buffers, and each pass's fresh
+    // gradients must come from the pool, never from the tensors above.
+    for (let k = 0; k < 5; k++) {
+      x.grad = null;
+      double(double(double(x))).backward(randn(SHAPE, { rng }));
+      expect(x.grad!.data.data).not.toBe(kept.data.data);
+      expect(x.grad!.data.data).not.toBe(seed.data.data);
+    }
+    expect(values(seed)).toEqual(seedBefore);
+    expect(values(kept)).toEqual(keptBefore);
+    expect(values(retained)).toEqual(retainedBefore);
+  });
+
+  test("contributions add up in place; a dout that add returns twice is not recycled", () => {
+    const rng = createRng(7);
+    const x = randn(SHAPE, { rng, requiresGrad: true });
+    const seed = intSeed(70);
+    // an owned gradient enters add, whose backward returns it for both (distinct) inputs
+    double(add(double(x), double(x))).backward(seed);
+    expect(values(x.grad!)).toEqual(scaled(seed, 8));
+    // the same input twice (w + w), and += into an existing .grad
+    const w = double(x);
+    add(double(add(w, w)), double(x)).backward(seed);
+    expect(values(x.grad!)).toEqual(scaled(seed, 18));
+  });
+
+  test("freshGrad tensors are zeroed even when their buffer is recycled", () => {
+    const x = randn(SHAPE, { rng: createRng(8), requiresGrad: true });
+    for (let k = 0; k < 3; k++) double(double(x)).backward(randn(SHAPE, { rng: createRng(k) }));
+    for (let k = 0; k < 4; k++) expect(values(freshGrad("float64", SHAPE)).every((v) => v === 0)).toBe(true);
+  });
+});
