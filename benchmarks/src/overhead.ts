@@ -42,11 +42,12 @@ const CONSTRUCTORS = [
   "ArrayBuffer",
 ] as const;
 
-/** The first stack frame outside this file and outside node internals: who allocated. */
+/** The first two stack frames outside this file and node internals: who allocated, and its caller. */
 function site(): string {
   const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const frame = lines.find((l) => !l.includes("overhead.ts") && !l.includes("node:") && !l.includes("<anonymous>")) ?? "?";
-  return frame.trim().replace(/^at /, "").replace(/\(.*\/(packages|benchmarks)\//, "($1/");
+  const frames = lines.filter((l) => !l.includes("overhead.ts") && !l.includes("node:") && !l.includes("<anonymous>"));
+  const short = (l: string | undefined): string => (l ?? "?").trim().replace(/^at /, "").replace(/\(.*\/(packages|benchmarks)\//, "($1/");
+  return `${short(frames[0])} < ${short(frames[1])}`;
 }
 
 /** Run `fn` with every typed-array allocation counted into a fresh tally. */
@@ -102,8 +103,12 @@ function countAllocations(fn: () => void, withSites: boolean): Tally {
 
 type OptimizerKind = "SGD" | "Adam";
 
-/** One training step as a user writes it: forward, loss, backward, clip, update. */
-function makeTrainer(w: Workload, dtype: FloatDtype, optimizer: OptimizerKind): () => number {
+/**
+ * One training step as a user writes it: forward, loss, backward, clip, update. With
+ * `setToNone` (PyTorch's default) zeroGrad drops the gradients, so each step's .grad
+ * tensors are new buffers by definition; without it they are zeroed in place.
+ */
+function makeTrainer(w: Workload, dtype: FloatDtype, optimizer: OptimizerKind, setToNone: boolean): () => number {
   const p = makeProblem(w);
   const { B, T, I, H, C, kind, lr } = w;
   const rnn = new RNN(I, H, { dtype });
@@ -113,7 +118,7 @@ function makeTrainer(w: Workload, dtype: FloatDtype, optimizer: OptimizerKind): 
   const x = tensor(p.x, { dtype, shape: [B, T, I] });
   const y = tensor(p.y, { dtype: "int32", shape: kind === "lm" ? [B, T] : [B] });
   return () => {
-    opt.zeroGrad();
+    opt.zeroGrad({ setToNone });
     const { output, hN } = rnn.forward(x);
     const loss = kind === "lm" ? sequenceCrossEntropy(head.forward(output), y) : crossEntropy(head.forward(hN.select(0, 0)), y);
     loss.backward();
@@ -133,16 +138,22 @@ function allocationTable(opts: SuiteOptions): void {
   const withSites = process.env.UNROLL_ALLOC_SITES === "1";
   const rows: string[][] = [];
   const siteReports: string[] = [];
+  const variants: [OptimizerKind, boolean][] = [
+    ["SGD", true],
+    ["Adam", true],
+    ["SGD", false],
+  ];
   for (const w of workloads) {
-    for (const optimizer of ["SGD", "Adam"] as OptimizerKind[]) {
+    for (const [optimizer, setToNone] of variants) {
       for (const dtype of ["float32", "float64"] as FloatDtype[]) {
         if (opts.quick && dtype === "float64") continue;
-        const step = makeTrainer(w, dtype, optimizer);
+        const step = makeTrainer(w, dtype, optimizer, setToNone);
         for (let i = 0; i < 3; i++) step();
         const first = countAllocations(step, false);
         const t = countAllocations(step, withSites);
+        const name = `${w.name} ${optimizer} ${dtype}${setToNone ? "" : ", grads zeroed in place"}`;
         rows.push([
-          `${w.name} ${optimizer} ${dtype}`,
+          name,
           String(t.count),
           fmtBytes(t.bytes),
           String(t.largeCount),
@@ -151,13 +162,16 @@ function allocationTable(opts: SuiteOptions): void {
         ]);
         if (withSites) {
           const top = [...t.sites].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 12);
-          siteReports.push(`${w.name} ${optimizer} ${dtype}:\n` + top.map(([s, e]) => `  ${fmtBytes(e.bytes).padStart(10)} ${String(e.count).padStart(5)}x  ${s}`).join("\n"));
+          siteReports.push(`${name}:\n` + top.map(([s, e]) => `  ${fmtBytes(e.bytes).padStart(10)} ${String(e.count).padStart(5)}x  ${s}`).join("\n"));
         }
       }
     }
   }
   console.log("### Typed arrays allocated per training step (after 3 warm-up steps)\n");
-  console.log(`RNN + Linear + ${"sequenceCrossEntropy (W1, W2) / crossEntropy (W3)"} + clipGradNorm + optimizer; large = at least 128 KiB.\n`);
+  console.log(
+    "RNN + Linear + sequenceCrossEntropy (W1, W2) / crossEntropy (W3) + clipGradNorm + optimizer, " +
+      "zeroGrad() (set to none) unless noted; large = at least 128 KiB.\n",
+  );
   printTable(["step", "allocations", "bytes", "large", "large bytes", "steps 4 vs 5"], rows);
   if (withSites) console.log("```\n" + siteReports.join("\n\n") + "\n```\n");
 }

@@ -38,7 +38,7 @@ interface Case {
 }
 
 /** Seconds per call of each case: rounds interleave the cases; each round repeats a case ~budget s. */
-function timeCases(cases: Case[], rounds: number, budget: number): number[] {
+function timeCases(cases: Case[], rounds: number, budget: number, stat: (xs: number[]) => number = median): number[] {
   const reps = cases.map((c) => {
     c.run();
     let r = 1;
@@ -58,7 +58,7 @@ function timeCases(cases: Case[], rounds: number, budget: number): number[] {
       times[i].push((performance.now() - t0) / 1e3 / reps[i]);
     });
   }
-  return times.map(median);
+  return times.map(stat);
 }
 
 /** The wasm kernel alone, operands already in wasm memory (no copies). */
@@ -77,8 +77,8 @@ function product(g: Gemm, ta: boolean, tb: boolean, m: number, n: number, k: num
 }
 
 function gflops(): void {
-  console.log("n×n×n matmul, GFLOP/s (median)");
-  console.log("dtype    n    wasm  wasm-kernel-only     js   naive   wasm/js");
+  console.log("n×n×n matmul, GFLOP/s: median of the rounds (best round in parentheses: the least disturbed by other processes)");
+  console.log("dtype    n        wasm   wasm-kernel-only            js         naive   wasm/js");
   for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const n of [64, 128, 256, 512, 1024]) {
@@ -89,10 +89,16 @@ function gflops(): void {
         { name: "js", run: product(gemmJs, false, false, n, n, n, a, b, c) },
       ];
       if (n <= 512) cases.push({ name: "naive", run: product(gemmNaive, false, false, n, n, n, a, b, c) });
-      const t = timeCases(cases, n >= 512 ? 7 : 15, n >= 512 ? 0.3 : 0.05);
+      let best: number[] = [];
+      const t = timeCases(cases, n >= 512 ? 7 : 15, n >= 512 ? 0.3 : 0.05, (xs) => {
+        best.push(Math.min(...xs));
+        return median(xs);
+      });
       const g = t.map((s) => (2 * n ** 3) / s / 1e9);
-      const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(1)).padStart(7);
-      console.log(`${f32 ? "float32" : "float64"} ${String(n).padStart(4)} ${f(g[0])} ${f(g[1])}           ${f(g[2])} ${f(g[3])} ${(g[0] / g[2]).toFixed(1).padStart(8)}x`);
+      const gb = best.map((s) => (2 * n ** 3) / s / 1e9);
+      best = [];
+      const f = (i: number) => (g[i] === undefined ? "-" : `${g[i].toFixed(1)} (${gb[i].toFixed(1)})`).padStart(13);
+      console.log(`${f32 ? "float32" : "float64"} ${String(n).padStart(4)} ${f(0)} ${f(1)}      ${f(2)} ${f(3)} ${(g[0] / g[2]).toFixed(1).padStart(8)}x`);
     }
   }
 }

@@ -5,7 +5,7 @@
 // With lengths, past an example's length its output is 0 and its state is carried
 // unchanged, so hN holds the state at its last valid step (PyTorch's packed sequences).
 
-import { fmt, stack, Tensor, zeros, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { fmt, fromFlat, stack, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
 import { checkNonlinearity, RNNCell, type Nonlinearity } from "./rnn-cell.js";
 import { checkLengths, stackSteps, timeMajor } from "./sequence.js";
@@ -19,15 +19,16 @@ export interface RNNOptions extends ModuleOptions {
 
 /**
  * The buffers one layer's forward writes and its backward reads: its time-major input
- * (T·B·I, unused when the input is read in place) and its step states (T·B·H). They
- * never reach the caller (the output and hN are copies), so once the layer's step 0
- * has run its last backward, or at once when no graph was recorded, the next forward
- * may write them again.
+ * (T·B·I, unused when the input is read in place), its step states (T·B·H) and the
+ * zero initial state (B·H, never written). They never reach the caller (the output and
+ * hN are copies), so once the layer's step 0 has run its last backward, or at once when
+ * no graph was recorded, the next forward may write them again.
  */
 interface Workspace {
   dtype: FloatDtype;
   input: FloatArray;
   states: FloatArray;
+  zeros: FloatArray;
 }
 
 /** Free workspaces kept per layer; more would only hold memory. */
@@ -104,13 +105,13 @@ export class RNN extends Module {
     const step = { relu: this.nonlinearity === "relu", lengths };
 
     const dtype = x.dtype as FloatDtype;
-    const ws = this.layers.map((_, l) => this.takeWorkspace(l, dtype, T * B * (l === 0 ? I : H), T * B * H));
+    const ws = this.layers.map((_, l) => this.takeWorkspace(l, dtype, T * B * (l === 0 ? I : H), B, T * B * H));
     // Time-major so that each step reads one packed [B, I] block: a view when B or T is 1.
     let input = B === 1 || T === 1 ? x.transpose(0, 1).reshape([T, B, I]) : timeMajor(x, ws[0].input);
     const finals: Tensor[] = [];
     const graph: boolean[] = [];
     this.layers.forEach((cell, l) => {
-      let h = h0 ? h0.select(0, l) : zeros([B, H], { dtype });
+      let h = h0 ? h0.select(0, l) : fromFlat(ws[l].zeros.subarray(0, B * H), [B, H]);
       const sink = new StepSink();
       sink.states = ws[l].states;
       sink.release = () => this.giveWorkspace(l, ws[l]);
@@ -131,12 +132,13 @@ export class RNN extends Module {
     return { output: input, hN };
   }
 
-  /** A free workspace of layer l with room for `inputSize` and `statesSize` elements, or a new one. */
-  private takeWorkspace(l: number, dtype: FloatDtype, inputSize: number, statesSize: number): Workspace {
+  /** A free workspace of layer l with room for the given sizes, or a new one. */
+  private takeWorkspace(l: number, dtype: FloatDtype, inputSize: number, batch: number, statesSize: number): Workspace {
+    const zerosSize = batch * this.hiddenSize;
     const free = (this.freeWorkspaces[l] ??= []);
-    const k = free.findIndex((w) => w.dtype === dtype && w.input.length >= inputSize && w.states.length >= statesSize);
+    const k = free.findIndex((w) => w.dtype === dtype && w.input.length >= inputSize && w.zeros.length >= zerosSize && w.states.length >= statesSize);
     if (k >= 0) return free.splice(k, 1)[0];
-    return { dtype, input: floatBuffer(dtype, inputSize), states: floatBuffer(dtype, statesSize) };
+    return { dtype, input: floatBuffer(dtype, inputSize), states: floatBuffer(dtype, statesSize), zeros: floatBuffer(dtype, zerosSize) };
   }
 
   private giveWorkspace(l: number, w: Workspace): void {
