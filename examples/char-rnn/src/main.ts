@@ -28,6 +28,7 @@ import {
   type Series,
 } from "@unroll/examples-common";
 
+/** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
   steps: { type: "int", default: 3000, min: 0, help: "training steps (0 with --load: only evaluate and sample)" },
   batchSize: { type: "int", default: 32, min: 1, help: "streams B read side by side" },
@@ -60,6 +61,7 @@ export type CharRnnOptions = Options<typeof specs>;
 // ---------------------------------------------------------------------------------
 // Data: the whole novel as one string; the first 90% trains, the last 10% validates.
 
+/** The novel's text and its 90/10 split. Example: `const { train, val } = loadNovel()`. */
 export function loadNovel(): { train: string; val: string; text: string } {
   const text = mobyDick()
     .map((c) => c.text)
@@ -106,6 +108,7 @@ export class Streams {
 // ---------------------------------------------------------------------------------
 // Model: Embedding -> RNN -> Linear to next-character logits.
 
+/** The language model. Example: `new CharModel(89, { embed: 32, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
 export class CharModel extends Module {
   readonly embedding: Embedding;
   readonly rnn: RNN;
@@ -186,6 +189,7 @@ export interface CharRnnRun {
   sample: string;
 }
 
+/** Load the data, train, evaluate and sample; everything `main` prints. Example: `run(parseCli(["--steps", "100"], specs).options!)`. */
 export function run(opts: CharRnnOptions): CharRnnRun {
   const started = performance.now();
   const novel = loadNovel();
@@ -204,7 +208,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
   const evalIds = valIds.subarray(0, opts.evalChars > 0 ? Math.min(opts.evalChars, valIds.length) : valIds.length);
 
   const model = new CharModel(vocab.size, size, { rng, dtype });
-  if (saved) model.loadStateDict(saved.tensors);
+  if (saved) model.loadStateDict(saved.tensors, { names: "torch" });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
@@ -275,7 +279,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { valLoss, valBitsPerChar: valLoss / Math.LN2 },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "char-rnn", chars: vocab.chars, size, dtype });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "char-rnn", chars: vocab.chars, size, dtype });
   return { result, model, vocab, curves: [trainCurve, valCurve], sample: text };
 }
 

@@ -30,6 +30,7 @@ import {
   type Series,
 } from "@unroll/examples-common";
 
+/** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
   epochs: { type: "int", default: 15, min: 0, help: "passes over the training names (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "names per step" },
@@ -65,6 +66,7 @@ export interface NameExample {
 /** The split does not depend on --seed: the test names are always the same ones. */
 const SPLIT_SEED = 20240601;
 
+/** The labelled names, split 80/20 the same way every time. Example: `const { train, test } = loadNames()`. */
 export function loadNames(): { train: NameExample[]; test: NameExample[] } {
   const female = new Set(femaleFirstNames().map((n) => n.toLowerCase()));
   const male = new Set(maleFirstNames().map((n) => n.toLowerCase()));
@@ -95,6 +97,7 @@ function batchOf(names: string[], vocab: CharVocab): { ids: Tensor; lengths: Int
 // ---------------------------------------------------------------------------------
 // Model: Embedding -> RNN -> Linear on each name's last valid state.
 
+/** The classifier. Example: `new NameClassifier(28, { embed: 16, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
 export class NameClassifier extends Module {
   readonly embedding: Embedding;
   readonly rnn: RNN;
@@ -150,6 +153,7 @@ export interface NameGenderRun {
   majority: number;
 }
 
+/** Load the data, train and evaluate; everything `main` prints. Example: `run(parseCli(["--epochs", "2"], specs).options!)`. */
 export function run(opts: NameGenderOptions): NameGenderRun {
   const started = performance.now();
   const { train: allTrain, test } = loadNames();
@@ -170,7 +174,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     dtype = saved.config.dtype as FloatDtype;
   }
   const model = new NameClassifier(vocab.size, size, { rng, dtype });
-  if (saved) model.loadStateDict(saved.tensors);
+  if (saved) model.loadStateDict(saved.tensors, { names: "torch" });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
   const stepsPerEpoch = Math.ceil(train.length / opts.batchSize);
@@ -236,7 +240,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "name-gender", chars: vocab.chars, size, dtype });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "name-gender", chars: vocab.chars, size, dtype });
   return { result, model, vocab, testSet: test, curves: [trainCurve, testCurve], majority };
 }
 

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadSafetensors } from "@unroll/autograd";
 import { parseCli } from "@unroll/examples-common";
 import { loadNames, run, specs } from "../src/main.js";
 
@@ -45,6 +46,10 @@ describe("name-gender training", () => {
     const a = run(options("--epochs", "1", "--hidden", "8", "--train-limit", "300", "--save", file));
     const b = run(options("--epochs", "1", "--hidden", "8", "--train-limit", "300"));
     expect(b.result.metrics).toEqual(a.result.metrics);
+    // PyTorch's parameter names, so that nn.Embedding / nn.RNN / nn.Linear load the file.
+    expect(Object.keys(loadSafetensors(readFileSync(file))).sort()).toEqual(
+      ["embedding.weight", "head.bias", "head.weight", "rnn.bias_hh_l0", "rnn.bias_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l0"],
+    );
     const loaded = run(options("--epochs", "0", "--load", file, "--hidden", "99"));
     expect(loaded.result.steps).toBe(0);
     expect(loaded.result.metrics).toEqual(a.result.metrics);

@@ -32,6 +32,7 @@ import {
   type Series,
 } from "@unroll/examples-common";
 
+/** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
   steps: { type: "int", default: 800, min: 0, help: "training steps (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "windows per step" },
@@ -82,6 +83,7 @@ export function labelWordStarts(text: string): LabelledText {
   return { chars, labels: Int32Array.from(labels) };
 }
 
+/** Chapters `first` to `last`, labelled. Example: `const test = loadChapters(111, 135)`. */
 export function loadChapters(first: number, last: number): LabelledText {
   const chapters = mobyDick().filter((c) => Number(c.chapter) >= first && Number(c.chapter) <= last);
   const parts = chapters.map((c) => labelWordStarts(c.text));
@@ -110,6 +112,7 @@ function windowBatch(data: LabelledText, ids: Int32Array, starts: number[], T: n
 // ---------------------------------------------------------------------------------
 // Model: Embedding -> RNN -> Linear at every step.
 
+/** The tagger. Example: `new WordBoundaryTagger(50, { embed: 32, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
 export class WordBoundaryTagger extends Module {
   readonly embedding: Embedding;
   readonly rnn: RNN;
@@ -212,6 +215,7 @@ export interface WordBoundaryRun {
   gradientNorms?: Series[];
 }
 
+/** Load the data, train and evaluate; everything `main` prints. Example: `run(parseCli(["--steps", "100"], specs).options!)`. */
 export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const started = performance.now();
   const T = opts.window;
@@ -237,7 +241,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const evalIds = testIds.subarray(0, evalPart.chars.length);
 
   const model = new WordBoundaryTagger(vocab.size, size, { rng, dtype });
-  if (saved) model.loadStateDict(saved.tensors);
+  if (saved) model.loadStateDict(saved.tensors, { names: "torch" });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
 
   // A fixed batch of test windows for --diagnose, the same at the start and the end.
@@ -317,7 +321,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, wordStartF1: final.wordStartF1, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict(), { example: "word-boundaries", chars: vocab.chars, size, dtype });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "word-boundaries", chars: vocab.chars, size, dtype });
   return {
     result,
     model,

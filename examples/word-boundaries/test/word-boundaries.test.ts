@@ -41,6 +41,16 @@ describe("word-boundaries training", () => {
     expect(result.steps).toBe(60);
   });
 
+  it("is deterministic for a seed, and a saved model evaluates the same after loading", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "wb-")), "model.safetensors");
+    const small = [...tiny, ...tinyModel, "--steps", "8"];
+    const a = run(options(...small, "--save", file));
+    expect(run(options(...small)).result.metrics).toEqual(a.result.metrics);
+    const loaded = run(options(...small, "--steps", "0", "--load", file, "--hidden", "7"));
+    expect(loaded.result.steps).toBe(0);
+    expect(loaded.result.metrics).toEqual(a.result.metrics);
+  });
+
   it("measures a gradient norm at every step that shrinks going back in time (--diagnose)", () => {
     const model = new WordBoundaryTagger(30, { embed: 8, hidden: 16, layers: 1 }, { rng: createRng(0), dtype: "float64" });
     const rng = createRng(1);

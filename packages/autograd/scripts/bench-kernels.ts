@@ -90,7 +90,8 @@ function gflops(): void {
       ];
       if (n <= 512) cases.push({ name: "naive", run: product(gemmNaive, false, false, n, n, n, a, b, c) });
       let best: number[] = [];
-      const t = timeCases(cases, n >= 512 ? 7 : 15, n >= 512 ? 0.3 : 0.05, (xs) => {
+      // Short rounds (~5 ms, a scheduler time slice) so that some of them run undisturbed.
+      const t = timeCases(cases, n >= 512 ? 21 : 41, n >= 1024 ? 0.05 : 0.005, (xs) => {
         best.push(Math.min(...xs));
         return median(xs);
       });

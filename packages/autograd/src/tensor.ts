@@ -244,7 +244,13 @@ export function fromFlat(data: TypedArray, shape: readonly number[]): Tensor {
  */
 export function record(op: string, inputs: Tensor[], data: TypedArray | View, shape: readonly number[], backward: BackwardFn): Tensor {
   const out = ArrayBuffer.isView(data) ? fromFlat(data as TypedArray, shape) : new Tensor(data as View);
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) Tensor._attach(out, { op, inputs, backward });
+  if (!gradEnabled) return out;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i].requiresGrad) {
+      Tensor._attach(out, { op, inputs, backward });
+      break;
+    }
+  }
   return out;
 }
 
