@@ -20,3 +20,4 @@ export { Adagrad, type AdagradOptions } from "./optim/adagrad.js";
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
 export { freshGrad } from "./tensor.js";
+export type { RecordOptions } from "./tensor.js";

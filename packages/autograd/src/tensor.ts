@@ -16,14 +16,24 @@ import * as sh from "./ops/shape.js";
  * gradient may have the broadcast shape of the output; the engine sums it back.
  * `retainGraph` is true when this node may run again (backward with retainGraph):
  * only when it is false may the op reuse what it saved for backward.
- * A backward must not keep `dout` after it returns (other than by returning it or a view of it).
  */
 export type BackwardFn = (dout: Tensor, retainGraph: boolean) => (Tensor | null)[];
+
+/** How a recorded op treats its gradients (see the ownership rule below `record`). */
+export interface RecordOptions {
+  /**
+   * The backward only reads `dout` during the call and keeps no reference to it or to its
+   * buffer afterwards (returning dout or a view of it is fine): the engine may then recycle
+   * dout's buffer when the engine owns it.
+   */
+  borrowsDout?: boolean;
+}
 
 interface Node {
   op: string;
   inputs: Tensor[];
   backward: BackwardFn;
+  borrowsDout: boolean;
 }
 
 let gradEnabled = true;
@@ -242,12 +252,19 @@ export function fromFlat(data: TypedArray, shape: readonly number[]): Tensor {
  * it, attach `backward`. Kernels in other packages (fused losses, the RNN step) use
  * this to join the graph.
  */
-export function record(op: string, inputs: Tensor[], data: TypedArray | View, shape: readonly number[], backward: BackwardFn): Tensor {
+export function record(
+  op: string,
+  inputs: Tensor[],
+  data: TypedArray | View,
+  shape: readonly number[],
+  backward: BackwardFn,
+  opts?: RecordOptions,
+): Tensor {
   const out = ArrayBuffer.isView(data) ? fromFlat(data as TypedArray, shape) : new Tensor(data as View);
   if (!gradEnabled) return out;
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i].requiresGrad) {
-      Tensor._attach(out, { op, inputs, backward });
+      Tensor._attach(out, { op, inputs, backward, borrowsDout: opts?.borrowsDout === true });
       break;
     }
   }
@@ -262,10 +279,12 @@ export function record(op: string, inputs: Tensor[], data: TypedArray | View, sh
 //   - adopt it as a leaf's .grad without copying (it then belongs to the user: never recycled),
 //   - add another contribution into it in place,
 //   - recycle its buffer (pool.ts) once it is consumed: added into a .grad, or passed as
-//     dout to a backward that returned neither it nor a view of it (add returns [g, g],
+//     dout to a backward that was recorded with { borrowsDout: true } (it keeps no
+//     reference) and returned neither dout nor a view of it (add returns [g, g],
 //     transpose and reshape return views).
 // Everything else (the user's seed gradient, op outputs, .grad tensors, a gradient returned
-// twice) is only read. A backward that returns a freshGrad tensor must not touch it again.
+// twice, dout of a backward that may keep it) is only read, never written or recycled.
+// A backward that returns a freshGrad tensor must not touch it again.
 
 /**
  * A zeroed gradient tensor for a backward rule to fill and return, which the engine may
@@ -480,7 +499,7 @@ function backwardFrom(root: Tensor, grad: Tensor | number | undefined, retainGra
         const prev = pending.get(input);
         pending.set(input, prev === undefined ? shaped : addPending(prev, shaped));
       }
-      if (gOwned && !sharedIn(grads, -1, g)) recycle(setOwned(g, true));
+      if (gOwned && node.borrowsDout && !sharedIn(grads, -1, g)) recycle(setOwned(g, true));
       if (!retainGraph) {
         const self = t as unknown as { _node: Node | null; _released: boolean };
         self._node = null;
