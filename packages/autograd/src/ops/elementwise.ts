@@ -5,7 +5,10 @@
 import ops from "ndarray-ops";
 import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+
+// The backward rules below read dout only during the call (see tensor.ts, ownership).
+const BORROWS: RecordOptions = { borrowsDout: true };
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -107,7 +110,7 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
   return record("mul", [x, y], out.data, out.shape, (g) => [
     x.requiresGrad ? mul(g, y) : null,
     y.requiresGrad ? mul(g, x) : null,
-  ]);
+  ], BORROWS);
 }
 
 /** a / b with broadcasting (true division: int32 / int32 gives floats). */
@@ -118,7 +121,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   return record("div", [x, y], out.data, out.shape, (g) => [
     x.requiresGrad ? div(g, y) : null,
     y.requiresGrad ? neg(mul(g, out)).div(y) : null,
-  ]);
+  ], BORROWS);
 }
 
 type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
@@ -139,7 +142,7 @@ function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
     const dx = freshGrad(a.dtype, a.shape);
     unaryBackward(op, flat(g.data), x, y, dx.data.data);
     return [dx];
-  });
+  }, BORROWS);
 }
 
 function unaryForward(op: UnaryKind, x: TypedArray, y: TypedArray): void {
@@ -235,7 +238,7 @@ export function pow(a: Tensor, exponent: number): Tensor {
     // d pow = p x^(p-1)
     for (let i = 0; i < x.length; i++) dx[i] = gv[i] * (exponent === 0 ? 0 : exponent * x[i] ** (exponent - 1));
     return [dxT];
-  });
+  }, BORROWS);
 }
 
 /** Convert to another dtype; float to float conversion passes gradients through. */

@@ -64,6 +64,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.data.data as FloatArray);
     }
     return [da, db];
-  });
+  }, { borrowsDout: true });
 }
 

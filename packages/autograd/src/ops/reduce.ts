@@ -3,7 +3,10 @@
 
 import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+
+// The backward rules below read dout only during the call (see tensor.ts, ownership).
+const BORROWS: RecordOptions = { borrowsDout: true };
 
 function checkTensor(op: string, a: unknown): asserts a is Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
@@ -52,7 +55,7 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
       const dx = freshGrad(dtype, a.shape);
       dx.data.data.fill(gv);
       return [dx];
-    });
+    }, BORROWS);
   }
   const d = normDim("sum", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
@@ -64,7 +67,7 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     }
   }
   // d sum = 1, repeated along dim
-  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)]);
+  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)], BORROWS);
 }
 
 /** Mean of all elements, or along `dim`. */
@@ -93,7 +96,7 @@ export function max(a: Tensor, dim: number, keepDim = false): Tensor {
     const dx = dxT.data.data;
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
     return [dxT];
-  });
+  }, BORROWS);
 }
 
 function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): Int32Array {
@@ -171,7 +174,7 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
           dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
         }
     return [dxT];
-  });
+  }, BORROWS);
 }
 
 /** log softmax along `dim`: x - logSumExp(x), stable. */
@@ -205,7 +208,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  });
+  }, BORROWS);
 }
 
 /** softmax along `dim`, stable. */
@@ -238,5 +241,5 @@ export function softmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  });
+  }, BORROWS);
 }

@@ -6,7 +6,10 @@
 import ops from "ndarray-ops";
 import { allocate, type Dtype } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor } from "../tensor.js";
+import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+
+// The backward rules below read dout only during the call (see tensor.ts, ownership).
+const BORROWS: RecordOptions = { borrowsDout: true };
 
 function checkTensor(op: string, a: unknown, arg = "a"): asserts a is Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
@@ -79,7 +82,7 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   const hi = a.shape.map((s, i) => (i === d ? length : s));
   const v = a.data.lo(...lo).hi(...hi);
   // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
-  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)]);
+  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)], BORROWS);
 }
 
 function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
@@ -107,7 +110,7 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
     const shape = a.shape.slice();
     shape[d] = 1;
     return [scatterSlice(reshape(g, shape), a.shape, a.dtype, d, i, 1)];
-  });
+  }, BORROWS);
 }
 
 /** out[..i..] = a[..index[..i..]..] along `dim`; index is int32 shaped like the output. */
@@ -153,7 +156,7 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
     const dx = dxT.data.data;
     for (let p = 0; p < gv.length; p++) dx[offsets[p]] += gv[p];
     return [dxT];
-  });
+  }, BORROWS);
 }
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
