@@ -3,11 +3,14 @@
 // Shapes are large enough (>= 4 KiB) for the buffer pool to take part.
 
 import { describe, expect, test } from "vitest";
-import { add, createRng, flat, freshGrad, randn, record, tensor, Tensor } from "../src/index.js";
+import { add, createRng, flat, freshGrad, randn, record, stack, tensor, Tensor } from "../src/index.js";
 
 const SHAPE = [32, 64];
 
-/** y = 2x as a custom op whose backward hands over a freshGrad tensor; `made` collects them. */
+/**
+ * y = 2x as a custom op whose backward hands over a freshGrad tensor and only borrows
+ * dout (so the engine may recycle it); `made` collects the handed-over tensors.
+ */
 function double(x: Tensor, made: Tensor[] = []): Tensor {
   const xs = flat(x.data);
   const out = new Float64Array(xs.length);
@@ -18,6 +21,20 @@ function double(x: Tensor, made: Tensor[] = []): Tensor {
     const gv = flat(g.data);
     for (let i = 0; i < d.length; i++) d[i] = 2 * gv[i];
     made.push(dx);
+    return [dx];
+  }, { borrowsDout: true });
+}
+
+/** y = 2x whose backward keeps every dout it sees in `kept` (so it must not say it borrows them). */
+function doubleKeeping(x: Tensor, kept: Tensor[]): Tensor {
+  const xs = flat(x.data);
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = 2 * xs[i];
+  return record("doubleKeeping", [x], out, x.shape, (g) => {
+    kept.push(g);
+    const dx = freshGrad(x.dtype, x.shape);
+    const gv = flat(g.data);
+    for (let i = 0; i < gv.length; i++) dx.data.data[i] = 2 * gv[i];
     return [dx];
   });
 }
@@ -32,7 +49,7 @@ function addSharing(a: Tensor, b: Tensor): Tensor {
     const d = freshGrad(a.dtype, a.shape);
     d.data.data.set(flat(g.data));
     return [d, d];
-  });
+  }, { borrowsDout: true });
 }
 
 const values = (t: Tensor): number[] => Array.from(flat(t.data));
@@ -104,6 +121,32 @@ describe("gradient ownership", () => {
     const w = double(x);
     add(double(add(w, w)), double(x)).backward(seed);
     expect(values(x.grad!)).toEqual(scaled(seed, 18));
+  });
+
+  test("a borrowing backward that returns views of dout (stack's slices) keeps dout alive", () => {
+    const x = randn(SHAPE, { rng: createRng(12), requiresGrad: true });
+    const s0 = intSeed(120);
+    const s1 = intSeed(121);
+    double(stack([double(x), double(x)], 0)).backward(stack([s0, s1], 0));
+    const expected = values(s0).map((v, i) => 4 * (v + values(s1)[i]));
+    expect(values(x.grad!)).toEqual(expected);
+    // one slice: it is dout's whole buffer, which the next freshGrad of that size would reuse
+    x.grad = null;
+    double(stack([double(x)], 0)).backward(stack([s0], 0));
+    expect(values(x.grad!)).toEqual(scaled(s0, 4));
+  });
+
+  test("dout of a backward that does not borrow it is never recycled", () => {
+    const rng = createRng(9);
+    const x = randn(SHAPE, { rng, requiresGrad: true });
+    const kept: Tensor[] = [];
+    const seed = intSeed(90);
+    // doubleKeeping's dout is the owned gradient that double's backward hands over
+    double(doubleKeeping(x, kept)).backward(seed);
+    const keptBefore = values(kept[0]);
+    expect(keptBefore).toEqual(scaled(seed, 2));
+    for (let k = 0; k < 4; k++) double(double(double(x))).backward(intSeed(91 + k));
+    expect(values(kept[0])).toEqual(keptBefore);
   });
 
   test("freshGrad tensors are zeroed even when their buffer is recycled", () => {

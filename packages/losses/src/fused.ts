@@ -50,7 +50,7 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
 
   if (plan === null) {
     // d loss_r = dout_r (the per-row losses are the output)
-    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1));
+    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1), { borrowsDout: true });
   }
   const { value, scale } = reduceGroups(loss, s, plan);
   const out = floatArray(logits.dtype, 1);
@@ -59,5 +59,5 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   return record(op, inputs, out, [], (dout) => {
     const g = flat(dout.data)[0];
     return backward(scale.map((v) => v * g), plan.size);
-  });
+  }, { borrowsDout: true });
 }

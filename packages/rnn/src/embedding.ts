@@ -2,7 +2,7 @@
 //   V numEmbeddings, D embedding dim; indices of any shape [...] → [..., D]
 //   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
 
-import { flat, fmt, fromFlat, getDefaultDtype, randn, record, Tensor, type FloatArray } from "@unroll/autograd";
+import { flat, fmt, freshGrad, getDefaultDtype, randn, record, Tensor, type FloatArray } from "@unroll/autograd";
 import { checkSize, Module, type ModuleOptions } from "./module.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
@@ -52,14 +52,15 @@ export class Embedding extends Module {
     // d weight[v] = Σ over positions p with ids[p] = v of dout[p], except the padding row
     return record("embedding", [w], out, [...indices.shape, D], (g) => {
       const dout = flat(g.data);
-      const dw = (w.dtype === "float32" ? new Float32Array(V * D) : new Float64Array(V * D)) as FloatArray;
+      const dwTensor = freshGrad(w.dtype, [V, D]);
+      const dw = dwTensor.data.data;
       for (let p = 0; p < ids.length; p++) {
         const row = ids[p];
         if (row === pad) continue;
         for (let j = 0; j < D; j++) dw[row * D + j] += dout[p * D + j];
       }
-      return [fromFlat(dw, [V, D])];
-    });
+      return [dwTensor];
+    }, { borrowsDout: true });
   }
 }
 

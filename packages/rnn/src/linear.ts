@@ -82,5 +82,5 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       grads[2] = db;
     }
     return grads.slice(0, inputs.length);
-  });
+  }, { borrowsDout: true });
 }

@@ -66,7 +66,7 @@ export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFi
       for (let b = 0; b < B; b++) if (valid(b, t)) ds.set(dout.subarray(at(b, t), at(b, t) + H), b * H);
       return dsTensor;
     });
-  });
+  }, { borrowsDout: true });
 }
 
 /**
@@ -97,7 +97,7 @@ export function timeMajor(x: Tensor, into: FloatArray): Tensor {
       }
     }
     return [dx];
-  });
+  }, { borrowsDout: true });
 }
 
 /**

@@ -119,5 +119,5 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
     if (p.biasIh) result.push(take(sink, "dbIh"));
     if (p.biasHh) result.push(take(sink, "dbHh"));
     return result;
-  });
+  }, { borrowsDout: true });
 }

@@ -202,7 +202,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
     at += t.shape[d];
   }
   // d cat = the matching slice of dout for each input
-  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)));
+  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)), BORROWS);
 }
 
 function narrowCopy(g: Tensor, dim: number, start: number, length: number): Tensor {
