@@ -6,9 +6,13 @@
 //
 // The input and the weights are shared by every step of a sequence. Returning their
 // gradient from each step would make the engine add up T full-size tensors; instead
-// the steps of one sequence += into one `StepSink`, and step 0, which the engine
-// always runs last (every later step depends on it), hands the sums over.
-// The sums and each step's dh are engine-owned gradients (`freshGrad`): the engine keeps
+// each step's backward writes only dh and its dz_t = dout ⊙ act'(z_t) into the sink;
+// every C steps (C·B ≈ CHUNK_ROWS rows, the whole sequence when short) one product each
+// adds that chunk's share of dx, dW_ih, dW_hh and the biases' gradients (k = C·B rather
+// than C products with k = B, each paying its own call and its copies of dW in and out
+// of the wasm heap), and step 0, which the engine always runs last (every later step
+// depends on it), hands the sums over.
+// Those sums and each step's dh are engine-owned gradients (`freshGrad`): the engine keeps
 // them as .grad or recycles them, so a training step does not page-fault in new buffers.
 
 import { flat, freshGrad, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
@@ -30,8 +34,8 @@ export interface StepOptions {
 type SlotKey = "dx" | "dWIh" | "dWHh" | "dbIh" | "dbHh";
 
 /**
- * What the steps of one unrolled sequence share: the gradients of x and of the
- * parameters, summed over the steps, and optionally where the states go.
+ * What the steps of one unrolled sequence share: their dz, the gradients of x and of
+ * the parameters formed from it at step 0, and optionally where the states go.
  */
 export class StepSink {
   dx: Tensor | null = null;
@@ -46,6 +50,39 @@ export class StepSink {
   states: FloatArray | null = null;
   /** Called once step 0's backward has run for the last time: nothing reads `states` (or x) again. */
   release: (() => void) | null = null;
+  /**
+   * dz of the steps of the running backward pass not yet turned into gradients: step t at
+   * (t mod C)·B·H, C steps a chunk (from `scratch`, given back at step 0).
+   */
+  dz: FloatArray | null = null;
+  /** One past the chunk's first (highest) step, or 0 when none is waiting. */
+  end = 0;
+  /** Each step's input state h_t, by t, for dW_hh = Σ_t dz_tᵀ h_t. */
+  hs: FloatArray[] = [];
+}
+
+// Steps whose dz are taken together: enough rows (C·B) for gemm's full speed, few enough
+// that dZ and the states are still in cache (one product over a long sequence is slower).
+const CHUNK_ROWS = 1024;
+
+// Free dz buffers: a sink holds one from its last step's backward to its step 0's, so
+// sequences whose backwards interleave never share one.
+const scratch: FloatArray[] = [];
+const KEEP_SCRATCH = 4;
+
+function takeScratch(dtype: FloatDtype, n: number): FloatArray {
+  const k = scratch.findIndex((a) => a.length >= n && (dtype === "float32") === a instanceof Float32Array);
+  return k >= 0 ? scratch.splice(k, 1)[0] : allocate(dtype, n);
+}
+
+function giveScratch(a: FloatArray): void {
+  scratch.push(a);
+  if (scratch.length > KEEP_SCRATCH) scratch.sort((p, q) => q.length - p.length).pop();
+}
+
+/** True when `a` is exactly `n` elements of `b` from `off` (the same memory, not a copy). */
+function isSlice(a: FloatArray, b: FloatArray, off: number, n: number): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset + off * b.BYTES_PER_ELEMENT && a.length === n;
 }
 
 function allocate(dtype: FloatDtype, n: number): FloatArray {
@@ -98,19 +135,19 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
   return record("rnnStep", inputs, out, [B, H], (g, retainGraph) => {
     const dhTensor = h.requiresGrad ? freshGrad(dtype, h.shape) : null;
     const dh = dhTensor && (dhTensor.data.data as FloatArray);
-    const grads = {
-      dx: slot(sink, "dx", x),
-      dxOff: xOff,
-      dh,
-      dWIh: slot(sink, "dWIh", p.weightIh),
-      dWHh: slot(sink, "dWHh", p.weightHh),
-      dbIh: slot(sink, "dbIh", p.biasIh),
-      dbHh: slot(sink, "dbHh", p.biasHh),
-    };
-    // dz = dout ⊙ act'(z) on active rows; dx = dz W_ih; dh = dz W_hh (dout on carried rows);
-    // dW_ih += dzᵀ x; dW_hh += dzᵀ h; db_ih = db_hh += Σ_b dz
+    const T = x.ndim === 3 ? x.shape[0] : 1;
+    const C = Math.min(T, Math.max(1, Math.ceil(CHUNK_ROWS / B)));
+    const dz = (sink.dz ??= takeScratch(dtype, C * B * H));
+    if (sink.end === 0) sink.end = t + 1;
+    sink.hs[t] = hData;
+    const grads = { dx: null, dxOff: 0, dh, dWIh: null, dWHh: null, dbIh: null, dbHh: null, dz, dzOff: (t % C) * B * H };
+    // dz = dout ⊙ act'(z) on active rows (0 on carried ones); dh = dz W_hh (dout on carried rows)
     kernels.rnnStepBackward(grads, dims, floatData(g, dtype), out, xData, xOff, hData, 0, wIh, wHh);
+    if (t % C === 0) chunkGrads(sink, t, p, x, xData, wIh, B, H);
     if (t !== 0) return [null, dhTensor, null, null, null, null].slice(0, inputs.length);
+    giveScratch(dz);
+    sink.dz = null;
+    sink.hs = [];
     if (!retainGraph && sink.release !== null) {
       sink.release();
       sink.release = null;
@@ -120,4 +157,54 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
     if (p.biasHh) result.push(take(sink, "dbHh"));
     return result;
   }, { borrowsDout: true });
+}
+
+/**
+ * Steps t0..end-1, whose dz fill the sink's buffer: add their share of the gradients of
+ * x and of the parameters into the sink's (zeroed on first use) slots.
+ */
+function chunkGrads(sink: StepSink, t0: number, p: StepParams, x: Tensor, xData: FloatArray, wIh: FloatArray, B: number, H: number): void {
+  const dZ = sink.dz!;
+  const end = sink.end;
+  sink.end = 0;
+  const n = (end - t0) * B;
+  const I = x.shape[x.ndim - 1];
+  // dX = dZ W_ih
+  const dx = slot(sink, "dx", x);
+  if (dx !== null) kernels.gemm(false, false, n, I, H, dZ, 0, wIh, 0, dx, t0 * B * I, false);
+  // dW_ih += dZᵀ X
+  const dWIh = slot(sink, "dWIh", p.weightIh);
+  if (dWIh !== null) kernels.gemm(true, false, H, I, n, dZ, 0, xData, t0 * B * I, dWIh, 0, true);
+  // dW_hh += Σ_t dz_tᵀ h_t: h_t (t ≥ 1) is step t-1's state, one product when those lie
+  // back to back in `states` (as the RNN layer lays them out), else one per step
+  const dWHh = slot(sink, "dWHh", p.weightHh);
+  if (dWHh !== null) {
+    const hs = sink.hs;
+    const states = sink.states;
+    const from = Math.max(t0, 1);
+    if (t0 === 0) kernels.gemm(true, false, H, H, B, dZ, 0, hs[0], 0, dWHh, 0, true);
+    let packed = states !== null;
+    for (let t = from; packed && t < end; t++) packed = isSlice(hs[t], states!, (t - 1) * B * H, B * H);
+    if (packed && from < end) kernels.gemm(true, false, H, H, (end - from) * B, dZ, (from - t0) * B * H, states!, (from - 1) * B * H, dWHh, 0, true);
+    else for (let t = from; t < end; t++) kernels.gemm(true, false, H, H, B, dZ, (t - t0) * B * H, hs[t], 0, dWHh, 0, true);
+  }
+  // db_ih = db_hh += Σ_rows dZ = 1ᵀ dZ (as a product: several times faster than a loop here)
+  const dbIh = slot(sink, "dbIh", p.biasIh);
+  const dbHh = slot(sink, "dbHh", p.biasHh);
+  const db = dbIh ?? dbHh;
+  if (db === null) return;
+  kernels.gemm(false, false, 1, H, n, onesOf(dZ, n), 0, dZ, 0, db, 0, true);
+  if (dbIh !== null && dbHh !== null) dbHh.set(dbIh);
+}
+let ones32 = new Float32Array(0);
+let ones64 = new Float64Array(0);
+
+/** At least n ones, of a's type. */
+function onesOf(a: FloatArray, n: number): FloatArray {
+  if (a instanceof Float32Array) {
+    if (ones32.length < n) ones32 = new Float32Array(n).fill(1);
+    return ones32;
+  }
+  if (ones64.length < n) ones64 = new Float64Array(n).fill(1);
+  return ones64;
 }

@@ -43,7 +43,9 @@ export interface RnnStepForward {
 /**
  * Where the backward of one step writes. dx and dh are overwritten; dWIh, dWHh, dbIh
  * and dbHh are accumulated into (+=), since the weights are shared by every step.
- * A null destination is not computed.
+ * A null destination is not computed. When `dz` is given, the step's dz [B, H] (zero on
+ * inactive rows) is written there at `dzOff`, so that a caller can leave the parameter
+ * gradients null and form them for a whole sequence with a few large products.
  */
 export interface RnnStepGrads {
   dx: FloatArray | null;
@@ -53,6 +55,8 @@ export interface RnnStepGrads {
   dWHh: FloatArray | null;
   dbIh: FloatArray | null;
   dbHh: FloatArray | null;
+  dz?: FloatArray | null;
+  dzOff?: number;
 }
 
 /** Given dout = d(loss)/d(hOut), write the gradients of x, h and the parameters into `grads`. */
@@ -110,40 +114,42 @@ function scratchLike(a: FloatArray, n: number): FloatArray {
 
 export const rnnStepBackwardJs: RnnStepBackward = (grads, d, dout, hOut, x, xOff, h, hOff, wIh, wHh) => {
   const { batch: B, input: I, hidden: H } = d;
-  const dz = scratchLike(dout, B * H);
+  // dz goes straight to the caller's buffer when it wants it, else to scratch
+  const dz = grads.dz ?? scratchLike(dout, B * H);
+  const z0 = grads.dz ? (grads.dzOff ?? 0) : 0;
   for (let b = 0; b < B; b++) {
-    const row = b * H;
+    const row = z0 + b * H;
     if (!active(d, b)) {
       // an inactive row carried h through: it gets no dz
       for (let j = 0; j < H; j++) dz[row + j] = 0;
     } else if (d.relu) {
       // d relu(z) = dout · [h' > 0]
-      for (let j = 0; j < H; j++) dz[row + j] = hOut[row + j] > 0 ? dout[row + j] : 0;
+      for (let j = 0; j < H; j++) dz[row + j] = hOut[b * H + j] > 0 ? dout[b * H + j] : 0;
     } else {
       // d tanh(z) = dout · (1 - h'²), factored as (1 - h')(1 + h') to stay exact near |h'| = 1
       for (let j = 0; j < H; j++) {
-        const y = hOut[row + j];
-        dz[row + j] = dout[row + j] * ((1 - y) * (1 + y));
+        const y = hOut[b * H + j];
+        dz[row + j] = dout[b * H + j] * ((1 - y) * (1 + y));
       }
     }
   }
   const { dx, dh, dWIh, dWHh, dbIh, dbHh } = grads;
   // dx = dz W_ih
-  if (dx !== null) kernels.gemm(false, false, B, I, H, dz, 0, wIh, 0, dx, grads.dxOff, false);
+  if (dx !== null) kernels.gemm(false, false, B, I, H, dz, z0, wIh, 0, dx, grads.dxOff, false);
   if (dh !== null) {
     // dh = dz W_hh on active rows, dout carried through on inactive ones
-    kernels.gemm(false, false, B, H, H, dz, 0, wHh, 0, dh, 0, false);
+    kernels.gemm(false, false, B, H, H, dz, z0, wHh, 0, dh, 0, false);
     for (let b = 0; b < B; b++) {
       if (active(d, b)) continue;
       for (let j = 0; j < H; j++) dh[b * H + j] = dout[b * H + j];
     }
   }
   // dW_ih += dzᵀ x ; dW_hh += dzᵀ h
-  if (dWIh !== null) kernels.gemm(true, false, H, I, B, dz, 0, x, xOff, dWIh, 0, true);
-  if (dWHh !== null) kernels.gemm(true, false, H, H, B, dz, 0, h, hOff, dWHh, 0, true);
+  if (dWIh !== null) kernels.gemm(true, false, H, I, B, dz, z0, x, xOff, dWIh, 0, true);
+  if (dWHh !== null) kernels.gemm(true, false, H, H, B, dz, z0, h, hOff, dWHh, 0, true);
   // db_ih += Σ_b dz ; db_hh += Σ_b dz
   for (const db of [dbIh, dbHh]) {
     if (db === null) continue;
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) db[j] += dz[b * H + j];
+    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) db[j] += dz[z0 + b * H + j];
   }
 };

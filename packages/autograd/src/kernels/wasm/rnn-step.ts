@@ -71,7 +71,7 @@ export function makeRnnStepWasm(heap: WasmHeap, js: RnnStep, minWork = MIN_WORK)
     const { batch: B, input: I, hidden: H } = d;
     const { dx, dh, dWIh, dWHh, dbIh, dbHh } = grads;
     const f32 = dout instanceof Float32Array;
-    const arrays = [hOut, x, h, wIh, wHh, dx, dh, dWIh, dWHh, dbIh, dbHh];
+    const arrays = [hOut, x, h, wIh, wHh, dx, dh, dWIh, dWHh, dbIh, dbHh, grads.dz ?? null];
     const at = B * H * (I + H) < minWork || !sameFloat(f32, arrays) ? null : layout(heap, f32 ? 4 : 8, [B * H, B * H, B * H, B * I, B * H, H * I, H * H, B * I, B * H, H * I, H * H, H]);
     if (at === null) {
       js.backward(grads, d, dout, hOut, x, xOff, h, hOff, wIh, wHh);
@@ -89,6 +89,7 @@ export function makeRnnStepWasm(heap: WasmHeap, js: RnnStep, minWork = MIN_WORK)
     if (!allActive(d)) {
       for (let b = 0; b < B; b++) if (!active(d, b)) mem.fill(0, (pdz >> shift) + b * H, (pdz >> shift) + (b + 1) * H);
     }
+    if (grads.dz) out(pdz, B * H, grads.dz, grads.dzOff ?? 0);
     if (dx !== null) {
       // dx = dz W_ih
       mem.set(span(wIh, 0, H * I), pwIh >> shift);
