@@ -108,16 +108,12 @@ function rowMax(x: FloatArray, off: number, c: number): number {
 }
 
 export const softmaxXentForwardJs: SoftmaxXentForward = (loss, saved, logits, s) => {
-  const { rows: n, classes: c, target, soft, weight } = s;
-  const keep = 1 - s.labelSmoothing;
-  const spread = s.labelSmoothing / c;
-  const wSum = weightSum(s);
+  const { rows: n, classes: c } = s;
   const exps = saved === null ? null : saved.exps;
+  const maxes = saved === null ? new Float64Array(n) : saved.rowMax;
+  const sums = saved === null ? new Float64Array(n) : saved.rowSum;
   for (let r = 0; r < n; r++) {
-    if (!counts(s, r)) {
-      loss[r] = 0;
-      continue;
-    }
+    if (!counts(s, r)) continue;
     const off = r * c;
     const m = rowMax(logits, off, c);
     let sum = 0;
@@ -129,10 +125,31 @@ export const softmaxXentForwardJs: SoftmaxXentForward = (loss, saved, logits, s)
         exps[off + j] = e;
         sum += e;
       }
-      (saved as SoftmaxXentSaved).rowMax[r] = m;
-      (saved as SoftmaxXentSaved).rowSum[r] = sum;
     }
-    const logSum = Math.log(sum);
+    maxes[r] = m;
+    sums[r] = sum;
+  }
+  rowLosses(loss, logits, maxes, sums, s);
+};
+
+/**
+ * Per-row losses from each row's max m and sum s = Σ_c exp(x_c - m): one log and O(1)
+ * work per row (O(C) with label smoothing or soft targets). Shared by every forward
+ * kernel, whichever computed m and s.
+ */
+export function rowLosses(loss: FloatArray, logits: FloatArray, maxes: Float64Array, sums: Float64Array, s: SoftmaxXentSpec): void {
+  const { rows: n, classes: c, target, soft, weight } = s;
+  const keep = 1 - s.labelSmoothing;
+  const spread = s.labelSmoothing / c;
+  const wSum = weightSum(s);
+  for (let r = 0; r < n; r++) {
+    if (!counts(s, r)) {
+      loss[r] = 0;
+      continue;
+    }
+    const off = r * c;
+    const m = maxes[r];
+    const logSum = Math.log(sums[r]);
     if (target !== null) {
       // -Σ q log p = (1 - ε) w_y (log s - (x_y - m)) + (ε / C) (Σw · log s - Σ_c w_c (x_c - m))
       const y = target[r];
@@ -156,7 +173,7 @@ export const softmaxXentForwardJs: SoftmaxXentForward = (loss, saved, logits, s)
       loss[r] = l;
     }
   }
-};
+}
 
 export const softmaxXentBackwardJs: SoftmaxXentBackward = (dlogits, dsoft, saved, logits, rowScale, rowsPerScale, s) => {
   const { rows: n, classes: c, target, soft, weight } = s;
