@@ -1,8 +1,8 @@
 // Matrix multiply over raw row-major buffers, BLAS style but row-major and packed:
 //   C[m×n] (+)= op(A)[m×k] · op(B)[k×n],  op(X) = X or Xᵀ
 // A is stored [m×k] (or [k×m] when transA), B [k×n] (or [n×k] when transB).
-// Transposed operands are read in place; each layout gets the loop order that walks
-// memory contiguously in its inner loop.
+// Transposed operands are read in place, through strides: one register-blocked loop
+// serves all four layouts. This is the fallback; kernels/wasm has the SIMD one.
 
 import type { FloatArray } from "../dtype.js";
 
@@ -26,125 +26,92 @@ export interface Gemm {
 export const gemmJs: Gemm = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) => {
   if (!accumulate) c.fill(0, cOff, cOff + m * n);
   if (m === 0 || n === 0 || k === 0) return;
-  if (!transA && !transB) gemmNN(m, n, k, a, aOff, b, bOff, c, cOff);
-  else if (!transA && transB) gemmNT(m, n, k, a, aOff, b, bOff, c, cOff);
-  else if (transA && !transB) gemmTN(m, n, k, a, aOff, b, bOff, c, cOff);
-  else gemmTT(m, n, k, a, aOff, b, bOff, c, cOff);
+  // Element (i, p) of op(A) is a[aOff + i·ais + p·aps]; element (p, j) of op(B) is b[bOff + p·bps + j·bjs].
+  const ais = transA ? 1 : k;
+  const aps = transA ? m : 1;
+  const bps = transB ? 1 : n;
+  const bjs = transB ? k : 1;
+  gemmStrided(m, n, k, a, aOff, ais, aps, b, bOff, bps, bjs, c, cOff);
 };
 
-const KC = 128; // rows of B kept hot in cache while the C rows sweep over them
+const KC = 128; // depth of one pass: the 2 rows of A and 4 columns of B it reads stay in L1
 
-// C += A·B: four rows of C share each loaded row of B (i-k-j order, blocked over k).
-function gemmNN(m: number, n: number, k: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
+// C += op(A)·op(B) for any layout, read in place through strides. A 2×4 block of C lives
+// in eight local accumulators across a KC-deep pass, so each step loads 6 elements for
+// 8 multiply-adds and writes C once per pass (the i-k-j loop writes it at every step).
+function gemmStrided(
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  ao: number,
+  ais: number,
+  aps: number,
+  b: FloatArray,
+  bo: number,
+  bps: number,
+  bjs: number,
+  c: FloatArray,
+  co: number,
+): void {
   for (let p0 = 0; p0 < k; p0 += KC) {
     const p1 = Math.min(k, p0 + KC);
     let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const c0 = co + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-      const a0 = ao + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-      for (let p = p0; p < p1; p++) {
-        const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
-        const bp = bo + p * n;
-        for (let j = 0; j < n; j++) {
-          const y = b[bp + j];
-          c[c0 + j] += x0 * y;
-          c[c1 + j] += x1 * y;
-          c[c2 + j] += x2 * y;
-          c[c3 + j] += x3 * y;
+    for (; i + 2 <= m; i += 2) {
+      const a0 = ao + i * ais;
+      const a1 = a0 + ais;
+      const c0 = co + i * n;
+      const c1 = c0 + n;
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const bj = bo + j * bjs;
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        for (let p = p0; p < p1; p++) {
+          const x0 = a[a0 + p * aps];
+          const x1 = a[a1 + p * aps];
+          const q = bj + p * bps;
+          const y0 = b[q];
+          const y1 = b[q + bjs];
+          const y2 = b[q + 2 * bjs];
+          const y3 = b[q + 3 * bjs];
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s02 += x0 * y2;
+          s03 += x0 * y3;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+          s12 += x1 * y2;
+          s13 += x1 * y3;
         }
+        c[c0 + j] += s00;
+        c[c0 + j + 1] += s01;
+        c[c0 + j + 2] += s02;
+        c[c0 + j + 3] += s03;
+        c[c1 + j] += s10;
+        c[c1 + j + 1] += s11;
+        c[c1 + j + 2] += s12;
+        c[c1 + j + 3] += s13;
+      }
+      for (; j < n; j++) {
+        const bj = bo + j * bjs;
+        let s0 = 0, s1 = 0;
+        for (let p = p0; p < p1; p++) {
+          const y = b[bj + p * bps];
+          s0 += a[a0 + p * aps] * y;
+          s1 += a[a1 + p * aps] * y;
+        }
+        c[c0 + j] += s0;
+        c[c1 + j] += s1;
       }
     }
     for (; i < m; i++) {
-      const ci = co + i * n;
-      const ai = ao + i * k;
-      for (let p = p0; p < p1; p++) {
-        const x = a[ai + p];
-        const bp = bo + p * n;
-        for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
+      const ai = ao + i * ais;
+      for (let j = 0; j < n; j++) {
+        const bj = bo + j * bjs;
+        let s = 0;
+        for (let p = p0; p < p1; p++) s += a[ai + p * aps] * b[bj + p * bps];
+        c[co + i * n + j] += s;
       }
-    }
-  }
-}
-
-// C += A·Bᵀ: each C[i][j] is a dot product of two contiguous rows; 2×2 blocking
-// reuses each loaded element twice.
-function gemmNT(m: number, n: number, k: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
-  let i = 0;
-  for (; i + 2 <= m; i += 2) {
-    const a0 = ao + i * k, a1 = a0 + k;
-    let j = 0;
-    for (; j + 2 <= n; j += 2) {
-      const b0 = bo + j * k, b1 = b0 + k;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p], x1 = a[a1 + p], y0 = b[b0 + p], y1 = b[b1 + p];
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-      }
-      c[co + i * n + j] += s00;
-      c[co + i * n + j + 1] += s01;
-      c[co + (i + 1) * n + j] += s10;
-      c[co + (i + 1) * n + j + 1] += s11;
-    }
-    for (; j < n; j++) {
-      const bj = bo + j * k;
-      let s0 = 0, s1 = 0;
-      for (let p = 0; p < k; p++) {
-        s0 += a[a0 + p] * b[bj + p];
-        s1 += a[a1 + p] * b[bj + p];
-      }
-      c[co + i * n + j] += s0;
-      c[co + (i + 1) * n + j] += s1;
-    }
-  }
-  for (; i < m; i++) {
-    const ai = ao + i * k;
-    for (let j = 0; j < n; j++) {
-      const bj = bo + j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
-      c[co + i * n + j] += s;
-    }
-  }
-}
-
-// C += Aᵀ·B: A is stored [k×m]; for each p, row p of B is added into every C row i
-// scaled by A[p][i]. Blocked over i so a band of C stays in cache across p.
-const MC = 32;
-function gemmTN(m: number, n: number, k: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
-  for (let i0 = 0; i0 < m; i0 += MC) {
-    const i1 = Math.min(m, i0 + MC);
-    for (let p = 0; p < k; p++) {
-      const ap = ao + p * m;
-      const bp = bo + p * n;
-      let i = i0;
-      for (; i + 2 <= i1; i += 2) {
-        const x0 = a[ap + i], x1 = a[ap + i + 1];
-        const c0 = co + i * n, c1 = c0 + n;
-        for (let j = 0; j < n; j++) {
-          const y = b[bp + j];
-          c[c0 + j] += x0 * y;
-          c[c1 + j] += x1 * y;
-        }
-      }
-      for (; i < i1; i++) {
-        const x = a[ap + i];
-        const ci = co + i * n;
-        for (let j = 0; j < n; j++) c[ci + j] += x * b[bp + j];
-      }
-    }
-  }
-}
-
-// C += Aᵀ·Bᵀ: rare (no RNN path needs it); a plain loop.
-function gemmTT(m: number, n: number, k: number, a: FloatArray, ao: number, b: FloatArray, bo: number, c: FloatArray, co: number): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[ao + p * m + i] * b[bo + j * k + p];
-      c[co + i * n + j] += s;
     }
   }
 }
