@@ -59,3 +59,8 @@ export function promote(a: Dtype, b: Dtype): Dtype {
 export function isFloat(dtype: Dtype): dtype is FloatDtype {
   return dtype !== "int32";
 }
+
+/** A zeroed float buffer of `n` elements: float32 for "float32", float64 otherwise. Example: `floatBuffer(t.dtype, 8)`. */
+export function floatBuffer(dtype: Dtype, n: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+}

@@ -4,7 +4,7 @@
 
 import ndarray, { type NdArray } from "ndarray";
 import ops from "ndarray-ops";
-import { allocate, dtypeOf, type TypedArray } from "./dtype.js";
+import { allocate, dtypeOf, type Dtype, type FloatArray, type TypedArray } from "./dtype.js";
 
 export type View = NdArray<TypedArray>;
 
@@ -150,4 +150,15 @@ export function aroundDim(shape: readonly number[], dim: number): [number, numbe
   for (let i = 0; i < dim; i++) outer *= shape[i];
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
   return [outer, shape[dim], inner];
+}
+
+/**
+ * The row-major values of a view as a `dtype` buffer: the view's own (as `flat`) when it
+ * already has that dtype (float64 for anything but "float32"), otherwise a converted copy (a gradient may arrive in another
+ * float dtype). Kernels that take one dtype read their operands through this.
+ */
+export function floatData(v: View, dtype: Dtype): FloatArray {
+  const a = flat(v);
+  if (dtype === "float32") return a instanceof Float32Array ? a : Float32Array.from(a);
+  return a instanceof Float64Array ? a : Float64Array.from(a);
 }

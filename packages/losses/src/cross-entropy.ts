@@ -3,8 +3,8 @@
 //   N examples, C classes: logits / logProbs [N, C] (or [C] for one example),
 //   target int32 [N] (or one index), or probabilities [N, C] for crossEntropy
 
-import { flat, fromFlat, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
-import { floatArray, fusedSoftmaxXent } from "./fused.js";
+import { flat, floatBuffer, fromFlat, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { fusedSoftmaxXent } from "./fused.js";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 import {
   checkClassRange,
@@ -83,14 +83,14 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
   checkClassRange(op, s, logProbs);
 
   const x = flat(logProbs.data) as FloatArray;
-  const loss = floatArray(logProbs.dtype, rows);
+  const loss = floatBuffer(logProbs.dtype, rows);
   for (let r = 0; r < rows; r++) {
     const y = index[r];
     if (y !== ignoreIndex) loss[r] = -(weight === null ? 1 : weight[y]) * x[r * classes + y];
   }
   const backward = (rowScale: ArrayLike<number>, rowsPerScale: number): Tensor[] => {
     // d loss_r / d x[r, c] = -w_y [c = y], scaled
-    const dx = floatArray(logProbs.dtype, rows * classes);
+    const dx = floatBuffer(logProbs.dtype, rows * classes);
     for (let r = 0; r < rows; r++) {
       const y = index[r];
       if (y !== ignoreIndex) dx[r * classes + y] = -(weight === null ? 1 : weight[y]) * rowScale[(r / rowsPerScale) | 0];
@@ -100,7 +100,7 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
   const p = plan(reduction, rows);
   if (p === null) return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.data), 1));
   const { value, scale } = reduceGroups(loss, s, p);
-  const out = floatArray(logProbs.dtype, 1);
+  const out = floatBuffer(logProbs.dtype, 1);
   out[0] = value;
   // d total / d loss_r = dout · scale
   return record(op, [logProbs], out, [], (dout) => backward([flat(dout.data)[0] * scale[0]], Math.max(rows, 1)));

@@ -3,12 +3,8 @@
 // the graph with `record`. crossEntropy and sequenceCrossEntropy both end here.
 //   N rows, C classes, G groups of S rows (see reduce.ts)
 
-import { flat, freshGrad, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { flat, floatBuffer, freshGrad, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
-
-export function floatArray(dtype: string, n: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}
 
 /**
  * What backward needs, with the exps in an engine-owned gradient tensor shaped like the
@@ -31,7 +27,7 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   // What backward needs is kept only when there will be a backward.
   const keep = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   let kept = keep ? allocSaved(logits, n) : null;
-  const loss = floatArray(logits.dtype, n);
+  const loss = floatBuffer(logits.dtype, n);
   kernels.softmaxXentForward(loss, kept && kept.saved, x, s);
 
   const backward = (rowScale: FloatArray, rowsPerScale: number): (Tensor | null)[] => {
@@ -39,11 +35,11 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
     let k = kept;
     if (k === null) {
       k = allocSaved(logits, n);
-      kernels.softmaxXentForward(floatArray(logits.dtype, n), k.saved, x, s);
+      kernels.softmaxXentForward(floatBuffer(logits.dtype, n), k.saved, x, s);
     }
     kept = null;
     const sv = k.saved;
-    const dsoft = soft !== null && soft.requiresGrad ? floatArray(soft.dtype, n * c) : null;
+    const dsoft = soft !== null && soft.requiresGrad ? floatBuffer(soft.dtype, n * c) : null;
     kernels.softmaxXentBackward(sv.exps, dsoft, sv, x, rowScale, Math.max(rowsPerScale, 1), s);
     return [logits.requiresGrad ? k.dlogits : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
   };
@@ -53,7 +49,7 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
     return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1), { borrowsDout: true });
   }
   const { value, scale } = reduceGroups(loss, s, plan);
-  const out = floatArray(logits.dtype, 1);
+  const out = floatBuffer(logits.dtype, 1);
   out[0] = value;
   // d total / d loss_r = dout · scale of r's group; d loss_r / d x_r = Σq · softmax - q (the kernel)
   return record(op, inputs, out, [], (dout) => {

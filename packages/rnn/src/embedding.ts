@@ -2,7 +2,7 @@
 //   V numEmbeddings, D embedding dim; indices of any shape [...] → [..., D]
 //   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
 
-import { flat, fmt, freshGrad, getDefaultDtype, randn, record, Tensor, type FloatArray } from "@unroll/autograd";
+import { flat, floatBuffer, fmt, freshGrad, getDefaultDtype, randn, record, Tensor } from "@unroll/autograd";
 import { checkSize, Module, type ModuleOptions } from "./module.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
@@ -46,7 +46,7 @@ export class Embedding extends Module {
     }
     const w = this.weight;
     const table = flat(w.data);
-    const out = (w.dtype === "float32" ? new Float32Array(ids.length * D) : new Float64Array(ids.length * D)) as FloatArray;
+    const out = floatBuffer(w.dtype, ids.length * D);
     for (let p = 0; p < ids.length; p++) out.set(table.subarray(ids[p] * D, (ids[p] + 1) * D), p * D);
     const pad = this.paddingIdx;
     // d weight[v] = Σ over positions p with ids[p] = v of dout[p], except the padding row

@@ -2,7 +2,7 @@
 //   N rows (any leading dims, e.g. [B, T]), in / out features
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
-import { flat, fmt, freshGrad, kernels, record, Tensor, type FloatArray } from "@unroll/autograd";
+import { flat, floatBuffer, floatData, fmt, freshGrad, kernels, record, Tensor, type FloatArray } from "@unroll/autograd";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
@@ -38,12 +38,6 @@ export class Linear extends Module {
   }
 }
 
-/** The row-major values of `t` in `like`'s float dtype (a gradient may arrive in another). */
-function asDtypeOf(t: Tensor, like: FloatArray): FloatArray {
-  const a = flat(t.data);
-  if (like instanceof Float32Array) return a instanceof Float32Array ? a : Float32Array.from(a);
-  return a instanceof Float64Array ? a : Float64Array.from(a);
-}
 
 /**
  * y = x Wᵀ + b as one op (one output buffer, one graph node) rather than matmul, transpose
@@ -55,12 +49,12 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const xs = flat(x.data) as FloatArray;
   const w = flat(weight.data) as FloatArray;
   const b = bias && (flat(bias.data) as FloatArray);
-  const y: FloatArray = w instanceof Float32Array ? new Float32Array(n * outF) : new Float64Array(n * outF);
+  const y = floatBuffer(weight.dtype, n * outF);
   if (b !== null) for (let r = 0; r < n; r++) y.set(b, r * outF);
   kernels.gemm(false, true, n, outF, inF, xs, 0, w, 0, y, 0, b !== null);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record("linear", inputs, y, [...x.shape.slice(0, -1), outF], (dout) => {
-    const g = asDtypeOf(dout, w);
+    const g = floatData(dout.data, weight.dtype);
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
       // d x = dout · W

@@ -5,7 +5,7 @@
 // With lengths, past an example's length its output is 0 and its state is carried
 // unchanged, so hN holds the state at its last valid step (PyTorch's packed sequences).
 
-import { fmt, fromFlat, stack, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { floatBuffer, fmt, fromFlat, stack, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
 import { checkNonlinearity, RNNCell, type Nonlinearity } from "./rnn-cell.js";
 import { checkLengths, stackSteps, timeMajor } from "./sequence.js";
@@ -33,10 +33,6 @@ interface Workspace {
 
 /** Free workspaces kept per layer; more would only hold memory. */
 const KEEP = 2;
-
-function floatBuffer(dtype: FloatDtype, n: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}
 
 export interface RNNResult {
   /** The last layer's state at every step, 0 past each example's length: [B, T, H]. */

@@ -3,7 +3,7 @@
 // at its last valid step.
 //   B batch, T time, H hidden size
 
-import { flat, fmt, freshGrad, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { flat, floatBuffer, fmt, freshGrad, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
 
 /**
  * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
@@ -47,7 +47,7 @@ export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFi
   const valid = (b: number, t: number): boolean => lengths === null || t < lengths[b];
   // row (b, t) of the output starts here
   const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * H;
-  const out: FloatArray = into !== null ? into.subarray(0, B * T * H) : dtype === "float32" ? new Float32Array(B * T * H) : new Float64Array(B * T * H);
+  const out = into !== null ? into.subarray(0, B * T * H) : floatBuffer(dtype, B * T * H);
   states.forEach((s, t) => {
     const src = flat(s.data);
     for (let b = 0; b < B; b++) {

@@ -15,7 +15,7 @@
 // Those sums and each step's dh are engine-owned gradients (`freshGrad`): the engine keeps
 // them as .grad or recycles them, so a training step does not page-fault in new buffers.
 
-import { flat, freshGrad, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { floatBuffer, floatData, freshGrad, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
 
 /** The parameters of one recurrent layer, as in `torch.nn.RNNCell`. */
 export interface StepParams {
@@ -72,7 +72,7 @@ const KEEP_SCRATCH = 4;
 
 function takeScratch(dtype: FloatDtype, n: number): FloatArray {
   const k = scratch.findIndex((a) => a.length >= n && (dtype === "float32") === a instanceof Float32Array);
-  return k >= 0 ? scratch.splice(k, 1)[0] : allocate(dtype, n);
+  return k >= 0 ? scratch.splice(k, 1)[0] : floatBuffer(dtype, n);
 }
 
 function giveScratch(a: FloatArray): void {
@@ -83,17 +83,6 @@ function giveScratch(a: FloatArray): void {
 /** True when `a` is exactly `n` elements of `b` from `off` (the same memory, not a copy). */
 function isSlice(a: FloatArray, b: FloatArray, off: number, n: number): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset + off * b.BYTES_PER_ELEMENT && a.length === n;
-}
-
-function allocate(dtype: FloatDtype, n: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}
-
-/** The row-major values of `t` as a `dtype` buffer (a gradient may arrive in another dtype). */
-function floatData(t: Tensor, dtype: FloatDtype): FloatArray {
-  const a = flat(t.data);
-  if (dtype === "float32") return a instanceof Float32Array ? a : Float32Array.from(a);
-  return a instanceof Float64Array ? a : Float64Array.from(a);
 }
 
 /** The sink buffer for `t` when `t` needs a gradient, made (zeroed) on first use. */
@@ -122,12 +111,12 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
   const I = x.shape[x.ndim - 1];
   const dims = { batch: B, input: I, hidden: H, relu: opts.relu, lengths: opts.lengths, t };
   const xOff = t * B * I;
-  const xData = floatData(x, dtype);
-  const hData = floatData(h, dtype);
-  const wIh = floatData(p.weightIh, dtype);
-  const wHh = floatData(p.weightHh, dtype);
-  const out = sink.states === null ? allocate(dtype, B * H) : sink.states.subarray(t * B * H, (t + 1) * B * H);
-  kernels.rnnStepForward(out, dims, xData, xOff, hData, 0, wIh, wHh, p.biasIh && floatData(p.biasIh, dtype), p.biasHh && floatData(p.biasHh, dtype));
+  const xData = floatData(x.data, dtype);
+  const hData = floatData(h.data, dtype);
+  const wIh = floatData(p.weightIh.data, dtype);
+  const wHh = floatData(p.weightHh.data, dtype);
+  const out = sink.states === null ? floatBuffer(dtype, B * H) : sink.states.subarray(t * B * H, (t + 1) * B * H);
+  kernels.rnnStepForward(out, dims, xData, xOff, hData, 0, wIh, wHh, p.biasIh && floatData(p.biasIh.data, dtype), p.biasHh && floatData(p.biasHh.data, dtype));
 
   const inputs = [x, h, p.weightIh, p.weightHh];
   if (p.biasIh) inputs.push(p.biasIh);
@@ -142,7 +131,7 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
     sink.hs[t] = hData;
     const grads = { dx: null, dxOff: 0, dh, dWIh: null, dWHh: null, dbIh: null, dbHh: null, dz, dzOff: (t % C) * B * H };
     // dz = dout ⊙ act'(z) on active rows (0 on carried ones); dh = dz W_hh (dout on carried rows)
-    kernels.rnnStepBackward(grads, dims, floatData(g, dtype), out, xData, xOff, hData, 0, wIh, wHh);
+    kernels.rnnStepBackward(grads, dims, floatData(g.data, dtype), out, xData, xOff, hData, 0, wIh, wHh);
     if (t % C === 0) chunkGrads(sink, t, p, x, xData, wIh, B, H);
     if (t !== 0) return [null, dhTensor, null, null, null, null].slice(0, inputs.length);
     giveScratch(dz);
