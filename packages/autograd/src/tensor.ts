@@ -242,6 +242,16 @@ export class Tensor {
   }
 }
 
+/** Throw a TypeError naming the op and the argument unless `x` is a Tensor: the check every op starts with. */
+export function checkTensor(op: string, x: unknown, arg = "a"): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describeValue(x)}`);
+}
+
+/** What a wrong argument is, for error messages: "null", "an array" or its typeof. */
+export function describeValue(x: unknown): string {
+  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+}
+
 /** A packed tensor over `data` (row-major, offset 0). */
 export function fromFlat(data: TypedArray, shape: readonly number[]): Tensor {
   return new Tensor(view(data, shape));

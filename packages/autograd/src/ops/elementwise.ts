@@ -5,24 +5,16 @@
 import ops from "ndarray-ops";
 import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+import { checkTensor, describeValue, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
 
 // The backward rules below read dout only during the call (see tensor.ts, ownership).
 const BORROWS: RecordOptions = { borrowsDout: true };
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
-function checkTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describe(x)}`);
-}
-
-function describe(x: unknown): string {
-  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
-}
-
 /** A number operand as a 0-d constant; an integer keeps an int32 tensor int32. */
 function scalarLike(op: string, x: number, like: Tensor): Tensor {
-  if (typeof x !== "number") throw new TypeError(`${op}: b must be a Tensor or a number, got ${describe(x)}`);
+  if (typeof x !== "number") throw new TypeError(`${op}: b must be a Tensor or a number, got ${describeValue(x)}`);
   const dtype: Dtype = like.dtype === "int32" && !Number.isInteger(x) ? getDefaultDtype() : like.dtype;
   const data = allocate(dtype, 1);
   data[0] = x;
@@ -82,7 +74,7 @@ function flatScalar(op: BinaryKind, out: TypedArray, x: TypedArray, s: number): 
 }
 
 function operands(op: string, a: Tensor, b: Tensor | number): [Tensor, Tensor] {
-  checkTensor(op, "a", a);
+  checkTensor(op, a);
   return [a, b instanceof Tensor ? b : scalarLike(op, b, a)];
 }
 
@@ -133,7 +125,7 @@ type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
  * loop), so that the function is inlined rather than called through a closure per element.
  */
 function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
-  checkTensor(op, "a", a);
+  checkTensor(op, a);
   const x = flat(a.data);
   const dtype: Dtype = isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype();
   const y = allocate(dtype, x.length);
@@ -225,9 +217,9 @@ function sigmoidValue(x: number): number {
 /** x ** exponent for a number exponent. */
 export function pow(a: Tensor, exponent: number): Tensor {
   if (typeof exponent !== "number" || Number.isNaN(exponent)) {
-    throw new TypeError(`pow: exponent must be a number, got ${describe(exponent)}`);
+    throw new TypeError(`pow: exponent must be a number, got ${describeValue(exponent)}`);
   }
-  checkTensor("pow", "a", a);
+  checkTensor("pow", a);
   const x = flat(a.data);
   const y = allocate(isFloat(a.dtype) ? a.dtype : getDefaultDtype(), x.length);
   for (let i = 0; i < x.length; i++) y[i] = x[i] ** exponent;
@@ -243,7 +235,7 @@ export function pow(a: Tensor, exponent: number): Tensor {
 
 /** Convert to another dtype; float to float conversion passes gradients through. */
 export function to(a: Tensor, dtype: Dtype): Tensor {
-  checkTensor("to", "a", a);
+  checkTensor("to", a);
   checkDtype("to", dtype);
   if (dtype === a.dtype) return a;
   const x = flat(a.data);
@@ -259,7 +251,7 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
 
 /** The tensor's values in a packed buffer of its own, detached. */
 export function clone(a: Tensor): Tensor {
-  checkTensor("clone", "a", a);
+  checkTensor("clone", a);
   const out = allocate(a.dtype, a.size);
   out.set(flat(a.data));
   return fromFlat(out, a.shape);

@@ -3,14 +3,10 @@
 
 import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+import { checkTensor, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
 
 // The backward rules below read dout only during the call (see tensor.ts, ownership).
 const BORROWS: RecordOptions = { borrowsDout: true };
-
-function checkTensor(op: string, a: unknown): asserts a is Tensor {
-  if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
-}
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const out = shape.slice();

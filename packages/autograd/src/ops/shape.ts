@@ -6,14 +6,10 @@
 import ops from "ndarray-ops";
 import { allocate, type Dtype } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
-import { freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
+import { checkTensor, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
 
 // The backward rules below read dout only during the call (see tensor.ts, ownership).
 const BORROWS: RecordOptions = { borrowsDout: true };
-
-function checkTensor(op: string, a: unknown, arg = "a"): asserts a is Tensor {
-  if (!(a instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
-}
 
 /** Swap two dims (a view). Example: `w.transpose(0, 1)`. */
 export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
