@@ -206,14 +206,14 @@ describe("hand-computed steps", () => {
     expect(stepWith(opt, p, -1)).toBeCloseTo(1 - (0.1 * 2) / (Math.sqrt(5) + 1e-10) + 0.1 / (Math.sqrt(6) + 1e-10), 15);
   });
 
-  test("defaults: Adam lr 1e-3, betas [0.9, 0.999], eps 1e-8; Adagrad lr 1e-2, eps 1e-10", () => {
+  test("defaults: Adam lr 1e-3, betas [0.9, 0.999], eps 1e-8; Adagrad lr 1e-2, eps 1e-10; SGD lr 1e-3 (PyTorch 2's)", () => {
     const p = tensor([0, 0], { requiresGrad: true });
-    const adam = new Adam([p]);
-    expect([adam.lr, ...adam.betas, adam.eps, adam.weightDecay]).toEqual([1e-3, 0.9, 0.999, 1e-8, 0]);
-    const ada = new Adagrad([p]);
-    expect([ada.lr, ada.eps, ada.initialAccumulatorValue, ada.lrDecay, ada.weightDecay]).toEqual([1e-2, 1e-10, 0, 0, 0]);
-    const sgd = new SGD([p], { lr: 0.1 });
-    expect([sgd.momentum, sgd.dampening, sgd.weightDecay, sgd.nesterov]).toEqual([0, 0, 0, false]);
+    const { params: _a, ...adam } = new Adam([p]).paramGroups[0];
+    expect(adam).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    const { params: _b, ...ada } = new Adagrad([p]).paramGroups[0];
+    expect(ada).toEqual({ lr: 1e-2, eps: 1e-10, initialAccumulatorValue: 0, lrDecay: 0, weightDecay: 0, maximize: false });
+    const { params: _c, ...sgd } = new SGD([p]).paramGroups[0];
+    expect(sgd).toEqual({ lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
   });
 });
 
@@ -305,7 +305,6 @@ describe("bad input", () => {
     expect(() => new SGD([p()], { lr: Number.NaN })).toThrow(/SGD: invalid learning rate NaN/);
     expect(() => new Adam([p()], { lr: Number.POSITIVE_INFINITY })).toThrow(/Adam: invalid learning rate Infinity/);
     expect(() => new Adagrad([p()], { lr: "0.1" as never })).toThrow(/Adagrad: invalid learning rate "0.1"/);
-    expect(() => new SGD([p()], {} as never)).toThrow(/SGD: options.lr is required/);
   });
 
   test("bad options", () => {

@@ -1,9 +1,10 @@
-// Adagrad with learning-rate decay and L2 weight decay: torch.optim.Adagrad's
-// update rule, step for step.
+// Adagrad with learning-rate decay and L2 weight decay: torch.optim.Adagrad's update
+// rule, step for step.
 
 import { allocate, type FloatArray, type TypedArray } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
-import { checkOptions, numberOption, Optimizer } from "./optimizer.js";
+import { Optimizer, type GroupInput, type ParamGroup, type ParamState } from "./optimizer.js";
+import { bool, num, type OptionTable } from "./spec.js";
 
 export interface AdagradOptions {
   /** Learning rate. Default 1e-2. */
@@ -16,47 +17,49 @@ export interface AdagradOptions {
   initialAccumulatorValue?: number;
   /** Added to the denominator for stability. Default 1e-10. */
   eps?: number;
+  /** Maximize the objective instead of minimizing it. Default false. */
+  maximize?: boolean;
 }
 
-const KEYS = ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"] as const;
+const OPTIONS: OptionTable = {
+  lr: num(1e-2),
+  lrDecay: num(0),
+  weightDecay: num(0),
+  initialAccumulatorValue: num(0),
+  eps: num(1e-10),
+  maximize: bool(false),
+};
 
 /**
  * Adagrad with PyTorch's rule: g ← g + λθ; s ← s + g²; θ ← θ - lr/(1 + (t-1)δ) · g / (√s + ε).
+ * State: `step` and `sum`, created for every parameter up front, as PyTorch does.
  * Example: `const opt = new Adagrad(model.parameters(), { lr: 0.1 })`.
  */
 export class Adagrad extends Optimizer {
-  readonly lrDecay: number;
-  readonly weightDecay: number;
-  readonly initialAccumulatorValue: number;
-  readonly eps: number;
-  // Sum of squared gradients and step count of each parameter, created at its first gradient.
-  private readonly sums: (FloatArray | null)[];
-  private readonly steps: number[];
-
-  constructor(params: Iterable<Tensor>, options: AdagradOptions = {}) {
-    const opts = checkOptions("Adagrad", options, KEYS);
-    super("Adagrad", params, opts.lr === undefined ? 1e-2 : (opts.lr as number));
-    this.lrDecay = numberOption("Adagrad", opts, "lrDecay", 0);
-    this.weightDecay = numberOption("Adagrad", opts, "weightDecay", 0);
-    this.initialAccumulatorValue = numberOption("Adagrad", opts, "initialAccumulatorValue", 0);
-    this.eps = numberOption("Adagrad", opts, "eps", 1e-10);
-    this.sums = new Array<FloatArray | null>(this.params.length).fill(null);
-    this.steps = new Array<number>(this.params.length).fill(0);
+  constructor(params: Iterable<Tensor> | Iterable<GroupInput>, options: AdagradOptions = {}) {
+    super("Adagrad", params, options, OPTIONS);
+    // As torch, every sum starts at the constructor's initialAccumulatorValue, even in a
+    // group that overrides it.
+    const init = this.defaults.initialAccumulatorValue as number;
+    this.params.forEach((p, i) => this.initState(i, { step: 0, sum: allocate(p.dtype, p.size).fill(init) as FloatArray }));
   }
 
-  protected update(index: number, p: FloatArray, g: TypedArray): void {
-    const { eps, weightDecay: wd } = this;
-    let s = this.sums[index];
-    if (s === null) {
-      s = allocate(this.params[index].dtype, p.length).fill(this.initialAccumulatorValue) as FloatArray;
-      this.sums[index] = s;
-    }
-    const t = ++this.steps[index];
-    const clr = this.lr / (1 + (t - 1) * this.lrDecay);
+  protected stateKeys(): { required: string[] } {
+    return { required: ["step", "sum"] };
+  }
+
+  protected update(p: FloatArray, g: TypedArray, s: ParamState, group: ParamGroup): void {
+    const eps = group.eps as number;
+    const wd = group.weightDecay as number;
+    const sign = group.maximize ? -1 : 1;
+    const sum = s.sum as FloatArray;
+    const t = (s.step as number) + 1;
+    s.step = t;
+    const clr = group.lr / (1 + (t - 1) * (group.lrDecay as number));
     for (let j = 0; j < p.length; j++) {
-      const d = wd === 0 ? g[j] : g[j] + wd * p[j];
-      s[j] += d * d;
-      p[j] -= clr * (d / (Math.sqrt(s[j]) + eps));
+      const d = sign * g[j] + wd * p[j];
+      sum[j] += d * d;
+      p[j] -= clr * (d / (Math.sqrt(sum[j]) + eps));
     }
   }
 }

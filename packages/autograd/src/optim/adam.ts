@@ -1,9 +1,10 @@
-// Adam with bias correction and L2 weight decay added to the gradient:
-// torch.optim.Adam's update rule (amsgrad off), step for step.
+// Adam and AdamW: torch.optim.Adam's update rule (with amsgrad), with L2 weight decay
+// added to the gradient (Adam) or decoupled from it (AdamW: θ ← θ(1 - lr·λ) first).
 
 import { allocate, type FloatArray, type TypedArray } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
-import { checkOptions, numberOption, Optimizer } from "./optimizer.js";
+import { Optimizer, type GroupInput, type ParamGroup, type ParamState } from "./optimizer.js";
+import { betas, bool, num, type OptionTable } from "./spec.js";
 
 export interface AdamOptions {
   /** Learning rate. Default 1e-3. */
@@ -12,74 +13,85 @@ export interface AdamOptions {
   betas?: readonly [number, number];
   /** Added to the denominator for stability. Default 1e-8. */
   eps?: number;
-  /** L2 penalty λ added to the gradient (not AdamW's decoupled decay). Default 0. */
+  /** Weight decay λ: L2 added to the gradient (Adam, default 0) or decoupled (AdamW, default 1e-2). */
   weightDecay?: number;
+  /** Use the maximum of the second moments seen so far (AMSGrad). Default false. */
+  amsgrad?: boolean;
+  /** Maximize the objective instead of minimizing it. Default false. */
+  maximize?: boolean;
 }
 
-const KEYS = ["lr", "betas", "eps", "weightDecay"] as const;
-
-interface AdamState {
-  step: number;
-  m: FloatArray;
-  v: FloatArray;
-}
+const table = (weightDecay: number): OptionTable => ({
+  lr: num(1e-3),
+  betas: betas([0.9, 0.999]),
+  eps: num(1e-8),
+  weightDecay: num(weightDecay),
+  amsgrad: bool(false),
+  maximize: bool(false),
+});
 
 /**
  * Adam with PyTorch's rule: g ← g + λθ; m ← β1·m + (1-β1)g; v ← β2·v + (1-β2)g²;
- * θ ← θ - lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε).
+ * v̂ ← max(v̂, v) with amsgrad; θ ← θ - lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε).
+ * State: `step`, `exp_avg`, `exp_avg_sq`, and `max_exp_avg_sq` with amsgrad.
  * Example: `const opt = new Adam(model.parameters(), { lr: 1e-2 })`.
  */
 export class Adam extends Optimizer {
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-  // Moments and step count of each parameter, created at its first gradient.
-  private readonly state: (AdamState | null)[];
+  private readonly decoupled: boolean;
 
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    const opts = checkOptions("Adam", options, KEYS);
-    super("Adam", params, opts.lr === undefined ? 1e-3 : (opts.lr as number));
-    this.betas = checkBetas(opts.betas);
-    this.eps = numberOption("Adam", opts, "eps", 1e-8);
-    this.weightDecay = numberOption("Adam", opts, "weightDecay", 0);
-    this.state = new Array<AdamState | null>(this.params.length).fill(null);
+  constructor(params: Iterable<Tensor> | Iterable<GroupInput>, options: AdamOptions = {}) {
+    const decoupled = new.target === AdamW || new.target.prototype instanceof AdamW;
+    super(decoupled ? "AdamW" : "Adam", params, options, table(decoupled ? 1e-2 : 0));
+    this.decoupled = decoupled;
   }
 
-  protected update(index: number, p: FloatArray, g: TypedArray): void {
-    const { lr, eps, weightDecay: wd } = this;
-    const [beta1, beta2] = this.betas;
+  protected stateKeys(g: Record<string, unknown>): { required: string[] } {
+    return { required: g.amsgrad ? ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["step", "exp_avg", "exp_avg_sq"] };
+  }
+
+  protected update(p: FloatArray, g: TypedArray, s: ParamState, group: ParamGroup, param: Tensor): void {
+    const { lr } = group;
+    const eps = group.eps as number;
+    const wd = group.weightDecay as number;
+    const [beta1, beta2] = group.betas as [number, number];
+    const amsgrad = group.amsgrad as boolean;
+    const sign = group.maximize ? -1 : 1;
     const n = p.length;
-    let s = this.state[index];
-    if (s === null) {
-      const dtype = this.params[index].dtype;
-      s = { step: 0, m: allocate(dtype, n) as FloatArray, v: allocate(dtype, n) as FloatArray };
-      this.state[index] = s;
+    if (s.exp_avg === undefined) {
+      s.step = 0;
+      s.exp_avg = allocate(param.dtype, n) as FloatArray;
+      s.exp_avg_sq = allocate(param.dtype, n) as FloatArray;
     }
-    const t = ++s.step;
+    if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = allocate(param.dtype, n) as FloatArray;
+    const t = (s.step as number) + 1;
+    s.step = t;
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
     const w = 1 - beta1;
     const c2 = 1 - beta2;
-    const { m, v } = s;
+    const m = s.exp_avg as FloatArray;
+    const v = s.exp_avg_sq as FloatArray;
+    const vMax = amsgrad ? (s.max_exp_avg_sq as FloatArray) : v;
+    const shrink = this.decoupled ? 1 - lr * wd : 1;
+    const l2 = this.decoupled ? 0 : wd;
     for (let j = 0; j < n; j++) {
-      const d = wd === 0 ? g[j] : g[j] + wd * p[j];
+      if (shrink !== 1) p[j] *= shrink;
+      const d = sign * g[j] + l2 * p[j];
       // m.lerp_(d, 1 - β1), with torch's two-sided lerp formula.
       m[j] = w < 0.5 ? m[j] + w * (d - m[j]) : d - (d - m[j]) * (1 - w);
       v[j] = v[j] * beta2 + c2 * d * d;
-      p[j] -= stepSize * (m[j] / (Math.sqrt(v[j]) / bias2Sqrt + eps));
+      if (amsgrad && v[j] > vMax[j]) vMax[j] = v[j];
+      p[j] -= stepSize * (m[j] / (Math.sqrt(vMax[j]) / bias2Sqrt + eps));
     }
   }
 }
 
-function checkBetas(betas: unknown): readonly [number, number] {
-  if (betas === undefined) return [0.9, 0.999];
-  if (!Array.isArray(betas) || betas.length !== 2) {
-    throw new TypeError(`Adam: betas must be a pair [beta1, beta2], got ${JSON.stringify(betas) ?? String(betas)}`);
+/**
+ * AdamW: Adam with decoupled weight decay, θ ← θ(1 - lr·λ) before the Adam step, λ = 1e-2 by default.
+ * Example: `new AdamW([{ params: weights }, { params: biases, weightDecay: 0 }], { lr: 3e-3 })`.
+ */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor> | Iterable<GroupInput>, options: AdamOptions = {}) {
+    super(params, options);
   }
-  betas.forEach((b, i) => {
-    if (typeof b !== "number" || !Number.isFinite(b) || b < 0 || b >= 1) {
-      throw new RangeError(`Adam: invalid beta parameter at index ${i}: ${String(b)}; it must be in [0, 1)`);
-    }
-  });
-  return [betas[0], betas[1]];
 }

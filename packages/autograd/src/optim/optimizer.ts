@@ -1,40 +1,58 @@
-// The optimizer base: checks the parameters and the options up front, then updates
-// each parameter in place on its raw buffer (no graph, no allocation per step once
-// the state exists). SGD, Adam and Adagrad supply the per-parameter update rule.
+// The optimizer base, as torch.optim.Optimizer: parameter groups with their own
+// options, per-parameter state, step() over raw buffers (no graph, no allocation per
+// step once the state exists) and state dicts in PyTorch's layout. SGD, Adam, AdamW,
+// RMSprop and Adagrad supply the option table and the per-parameter update rule.
 
 import ops from "ndarray-ops";
 import type { FloatArray, TypedArray } from "../dtype.js";
 import { flat, fmt, sameShape, view } from "../strides.js";
-import { Tensor } from "../tensor.js";
+import { fromFlat, Tensor } from "../tensor.js";
+import { buildGroups, EXTRA_KEYS, type GroupInput, type ParamGroup } from "./groups.js";
+import { readOptions, type OptionTable } from "./spec.js";
+import { checkStateDict, type OptimizerStateDict, type ParamState } from "./state-dict.js";
+
+export type { ParamGroup, GroupInput } from "./groups.js";
+export type { OptimizerStateDict, ParamState } from "./state-dict.js";
 
 /**
- * Base class of the optimizers: holds the parameters and the learning rate, and
- * implements `step()` and `zeroGrad()`. Subclasses implement `update`.
+ * Base class of the optimizers: holds the parameter groups and the per-parameter
+ * state, and implements `step()`, `zeroGrad()` and the state dicts. Subclasses give
+ * the option table and `update`.
  * Example: `const opt = new SGD(model.parameters(), { lr: 0.1 }); loss.backward(); opt.step(); opt.zeroGrad();`
  */
 export abstract class Optimizer {
-  /** The parameters, in the order given. */
+  /** Every parameter, group after group: the indices of the state dict. */
   readonly params: readonly Tensor[];
-  private _lr = 0;
+  /** The groups, each with its params and options; options are writable (checked) as in PyTorch. */
+  readonly paramGroups: ParamGroup[];
+  /** The options given to the constructor, defaults filled in: what a group without overrides gets. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  // The state of params[i] (step count and buffers), created at its first update.
+  private readonly state = new Map<number, ParamState>();
   // Reused by every step: the flat gradient of each parameter, or null to skip it.
   private readonly grads: (TypedArray | null)[];
+  private readonly groupOf: number[] = [];
 
   protected constructor(
     protected readonly name: string,
-    params: Iterable<Tensor>,
-    lr: number,
+    params: Iterable<Tensor> | Iterable<GroupInput>,
+    options: unknown,
+    private readonly table: OptionTable,
   ) {
-    this.params = checkParams(name, params);
-    this.lr = lr;
+    this.defaults = readOptions(name, options, table);
+    this.paramGroups = buildGroups(name, params, this.defaults, table, (g, op) => this.checkGroup(g, op));
+    this.params = this.paramGroups.flatMap((g) => g.params);
+    this.paramGroups.forEach((g, k) => g.params.forEach(() => this.groupOf.push(k)));
     this.grads = new Array<TypedArray | null>(this.params.length).fill(null);
   }
 
-  /** The learning rate; assign to it for a schedule. It must stay finite and >= 0. */
+  /** The first group's learning rate; assigning sets every group's. It must stay finite and >= 0. */
   get lr(): number {
-    return this._lr;
+    return this.paramGroups[0].lr;
   }
   set lr(value: number) {
-    this._lr = checkLr(this.name, value);
+    this.table.lr.check(this.name, "lr", value);
+    for (const g of this.paramGroups) g.lr = value;
   }
 
   /**
@@ -51,7 +69,7 @@ export abstract class Optimizer {
       }
       if (!(g instanceof Tensor)) {
         grads.fill(null);
-        throw new TypeError(`${this.name}.step: params[${i}].grad is ${describe(g)}, expected a Tensor or null`);
+        throw new TypeError(`${this.name}.step: params[${i}].grad is ${typeof g === "object" ? "an object" : `a ${typeof g}`}, expected a Tensor or null`);
       }
       if (!sameShape(g.shape, params[i].shape)) {
         grads.fill(null);
@@ -65,7 +83,10 @@ export abstract class Optimizer {
       grads[i] = null;
       const p = params[i];
       const buf = flat(p.data) as FloatArray;
-      this.update(i, buf, g);
+      const s = this.state.get(i) ?? {};
+      this.update(buf, g, s, this.paramGroups[this.groupOf[i]], p);
+      // Only parameters with something to keep get an entry (SGD without momentum has none).
+      if (!this.state.has(i) && Object.keys(s).length > 0) this.state.set(i, s);
       writeBack(p, buf);
     }
   }
@@ -78,8 +99,81 @@ export abstract class Optimizer {
     for (const p of this.params) zeroGradOf(p, setToNone);
   }
 
-  /** Update `param` (the flat values of params[index]) in place from its flat gradient. */
-  protected abstract update(index: number, param: FloatArray, grad: TypedArray): void;
+  /**
+   * The state in PyTorch's layout: `state[i]` holds params[i]'s step count and buffers
+   * (copies) under torch's names (`exp_avg`, `momentum_buffer`, ...); `paramGroups[k]`
+   * holds group k's options and `params` as indices.
+   * Example: `saveSafetensors(...)`, or `other.loadStateDict(opt.stateDict())`.
+   */
+  stateDict(): OptimizerStateDict {
+    const state: OptimizerStateDict["state"] = {};
+    for (const [i, s] of [...this.state].sort((a, b) => a[0] - b[0])) {
+      const entry: Record<string, Tensor | number> = {};
+      for (const [k, v] of Object.entries(s)) entry[k] = typeof v === "number" ? v : fromFlat(v.slice(), this.params[i].shape);
+      state[i] = entry;
+    }
+    let next = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const out: Record<string, unknown> = {};
+      for (const key of [...Object.keys(this.table), ...EXTRA_KEYS]) {
+        const v = g[key];
+        if (v !== undefined) out[key] = Array.isArray(v) ? v.slice() : v;
+      }
+      out.params = g.params.map(() => next++);
+      return out;
+    });
+    return { state, paramGroups: paramGroups as OptimizerStateDict["paramGroups"] };
+  }
+
+  /**
+   * Load a state dict from `stateDict()` (of this optimizer kind, for parameters of the
+   * same shapes). Everything is checked first: on any mismatch nothing changes and the
+   * error lists what differs. Example: `opt.loadStateDict(saved)`.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const { options, state } = this.check(sd);
+    options.forEach((values, k) => {
+      const group = this.paramGroups[k];
+      // As torch, the saved group replaces the current one: scheduler keys it lacks go.
+      for (const key of EXTRA_KEYS) if (values[key] === undefined) delete group[key];
+      Object.assign(group, values);
+    });
+    this.state.clear();
+    for (const [i, s] of state) this.state.set(i, s);
+  }
+
+  /** Throws when `stateDict` would not load (what `loadStateDict` checks), without changing anything. */
+  checkStateDict(sd: OptimizerStateDict): void {
+    this.check(sd);
+  }
+
+  private check(sd: OptimizerStateDict): ReturnType<typeof checkStateDict> {
+    return checkStateDict(`${this.name}.loadStateDict`, sd, {
+      groups: this.paramGroups,
+      table: this.table,
+      stateKeys: (group) => this.stateKeys(group),
+      checkGroup: (g, op) => this.checkGroup(g, op),
+    });
+  }
+
+  /** The kind of optimizer (`"Adam"`, ...), as stored in checkpoints. */
+  get kind(): string {
+    return this.name;
+  }
+
+  /** Update `param` (the flat values of `p`) in place from its flat gradient, with its state and group. */
+  protected abstract update(param: FloatArray, grad: TypedArray, state: ParamState, group: ParamGroup, p: Tensor): void;
+
+  /** The state keys a parameter of `group` has once updated: `required` always, `optional` sometimes. */
+  protected abstract stateKeys(group: Record<string, unknown>): { required: string[]; optional?: string[] };
+
+  /** Checks across options of one group (SGD: Nesterov needs momentum); throws naming `op`. */
+  protected checkGroup(_group: Record<string, unknown>, _op: string): void {}
+
+  /** Set params[i]'s state (Adagrad creates it up front, as PyTorch). */
+  protected initState(i: number, s: ParamState): void {
+    this.state.set(i, s);
+  }
 }
 
 /** Clear one tensor's gradient, as `Optimizer.zeroGrad` does. */
@@ -100,77 +194,4 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
 export function writeBack(t: Tensor, buf: TypedArray): void {
   if (buf.buffer === t.data.data.buffer) return;
   ops.assign(t.data, view(buf, t.shape));
-}
-
-function checkParams(op: string, params: Iterable<Tensor>): Tensor[] {
-  if (params instanceof Tensor) {
-    throw new TypeError(`${op}: params must be an array (or iterable) of Tensors, got a single Tensor; wrap it as [t]`);
-  }
-  if (params === null || typeof params !== "object" || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`${op}: params must be an array (or iterable) of Tensors, got ${describe(params)}`);
-  }
-  const list = Array.from(params);
-  if (list.length === 0) throw new Error(`${op}: got an empty parameter list`);
-  const seen = new Map<Tensor, number>();
-  list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${op}: params[${i}] is ${describe(p)}, not a Tensor`);
-    if (p.dtype === "int32") throw new TypeError(`${op}: params[${i}] (shape ${fmt(p.shape)}) is int32; only float32 and float64 tensors can be optimized`);
-    if (!p.isLeaf) {
-      const made = p.op === null ? "an intermediate result" : `the output of ${p.op}`;
-      throw new Error(`${op}: params[${i}] (shape ${fmt(p.shape)}) is not a leaf tensor (it is ${made}); optimize the tensors you created, or detach() it first`);
-    }
-    if (!p.requiresGrad) {
-      throw new Error(`${op}: params[${i}] (shape ${fmt(p.shape)}) does not require grad; create it with { requiresGrad: true }`);
-    }
-    const first = seen.get(p);
-    if (first !== undefined) throw new Error(`${op}: params[${i}] is the same tensor as params[${first}]; pass each parameter once`);
-    seen.set(p, i);
-  });
-  return list;
-}
-
-function checkLr(op: string, lr: unknown): number {
-  if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
-    throw new RangeError(`${op}: invalid learning rate ${describeNumber(lr)}; lr must be a finite number >= 0`);
-  }
-  return lr;
-}
-
-/** Reject options that are not objects or that have a key outside `allowed` (a typo would otherwise be ignored). */
-export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
-    throw new TypeError(`${op}: options must be an object, got ${describe(opts)}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option "${key}" (expected ${allowed.join(", ")})`);
-  }
-  return opts as Record<string, unknown>;
-}
-
-/** An option that must be a finite number in [min, max), or its default when absent. */
-export function numberOption(op: string, opts: Record<string, unknown>, key: string, fallback: number, min = 0, max = Infinity): number {
-  const value = opts[key] === undefined ? fallback : opts[key];
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value >= max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max})`;
-    throw new RangeError(`${op}: invalid ${key} ${describeNumber(value)}; it must be a finite number ${range}`);
-  }
-  return value;
-}
-
-export function booleanOption(op: string, opts: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = opts[key] === undefined ? fallback : opts[key];
-  if (typeof value !== "boolean") throw new TypeError(`${op}: ${key} must be true or false, got ${describeNumber(value)}`);
-  return value;
-}
-
-function describeNumber(x: unknown): string {
-  return typeof x === "number" ? String(x) : typeof x === "string" ? JSON.stringify(x) : describe(x);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (Array.isArray(x)) return "an array";
-  if (x instanceof Tensor) return `a Tensor`;
-  return typeof x === "object" ? "an object" : `a ${typeof x}`;
 }

@@ -3,11 +3,12 @@
 
 import { allocate, type FloatArray, type TypedArray } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
-import { booleanOption, checkOptions, numberOption, Optimizer } from "./optimizer.js";
+import { Optimizer, type GroupInput, type ParamGroup, type ParamState } from "./optimizer.js";
+import { bool, num, type OptionTable } from "./spec.js";
 
 export interface SGDOptions {
-  /** Learning rate (required). */
-  lr: number;
+  /** Learning rate. Default 1e-3, as PyTorch. */
+  lr?: number;
   /** Momentum factor μ. Default 0. */
   momentum?: number;
   /** Dampening τ of the momentum. Default 0. */
@@ -16,58 +17,62 @@ export interface SGDOptions {
   weightDecay?: number;
   /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   nesterov?: boolean;
+  /** Maximize the objective instead of minimizing it. Default false. */
+  maximize?: boolean;
 }
 
-const KEYS = ["lr", "momentum", "dampening", "weightDecay", "nesterov"] as const;
+const OPTIONS: OptionTable = {
+  lr: num(1e-3),
+  momentum: num(0),
+  dampening: num(0, -Infinity),
+  weightDecay: num(0),
+  nesterov: bool(false),
+  maximize: bool(false),
+};
 
 /**
  * SGD with PyTorch's rule: g ← g + λθ; b ← g at the first step, else μb + (1-τ)g;
- * g ← g + μb (Nesterov) or b; θ ← θ - lr·g.
+ * g ← g + μb (Nesterov) or b; θ ← θ - lr·g. State: `momentum_buffer` (when μ ≠ 0).
  * Example: `const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`.
  */
 export class SGD extends Optimizer {
-  readonly momentum: number;
-  readonly dampening: number;
-  readonly weightDecay: number;
-  readonly nesterov: boolean;
-  // The momentum buffer of each parameter, created from its first gradient.
-  private readonly buffers: (FloatArray | null)[];
-
-  constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    const opts = checkOptions("SGD", options, KEYS);
-    if (opts.lr === undefined) throw new TypeError(`SGD: options.lr is required (the learning rate)`);
-    super("SGD", params, opts.lr as number);
-    this.momentum = numberOption("SGD", opts, "momentum", 0);
-    this.dampening = numberOption("SGD", opts, "dampening", 0, -Infinity);
-    this.weightDecay = numberOption("SGD", opts, "weightDecay", 0);
-    this.nesterov = booleanOption("SGD", opts, "nesterov", false);
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new RangeError(
-        `SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${this.momentum} and dampening ${this.dampening}`,
-      );
-    }
-    this.buffers = new Array<FloatArray | null>(this.params.length).fill(null);
+  constructor(params: Iterable<Tensor> | Iterable<GroupInput>, options: SGDOptions = {}) {
+    super("SGD", params, options, OPTIONS);
   }
 
-  protected update(index: number, p: FloatArray, g: TypedArray): void {
-    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this;
+  protected override checkGroup(g: Record<string, unknown>, op: string): void {
+    if (g.nesterov === true && ((g.momentum as number) <= 0 || g.dampening !== 0)) {
+      throw new RangeError(`${op}: Nesterov momentum needs momentum > 0 and dampening 0, got momentum ${String(g.momentum)} and dampening ${String(g.dampening)}`);
+    }
+  }
+
+  protected stateKeys(g: Record<string, unknown>): { required: string[] } {
+    return { required: g.momentum === 0 ? [] : ["momentum_buffer"] };
+  }
+
+  protected update(p: FloatArray, g: TypedArray, state: ParamState, group: ParamGroup, param: Tensor): void {
+    const { lr } = group;
+    const mu = group.momentum as number;
+    const wd = group.weightDecay as number;
+    const sign = group.maximize ? -1 : 1;
     const n = p.length;
     if (mu === 0) {
       for (let j = 0; j < n; j++) {
-        const d = wd === 0 ? g[j] : g[j] + wd * p[j];
+        const d = sign * g[j] + wd * p[j];
         p[j] -= lr * d;
       }
       return;
     }
-    let b = this.buffers[index];
-    const first = b === null;
-    if (b === null) {
-      b = allocate(this.params[index].dtype, n) as FloatArray;
-      this.buffers[index] = b;
+    let b = state.momentum_buffer as FloatArray | undefined;
+    const first = b === undefined;
+    if (b === undefined) {
+      b = allocate(param.dtype, n) as FloatArray;
+      state.momentum_buffer = b;
     }
-    const keep = 1 - dampening;
+    const keep = 1 - (group.dampening as number);
+    const nesterov = group.nesterov as boolean;
     for (let j = 0; j < n; j++) {
-      const d = wd === 0 ? g[j] : g[j] + wd * p[j];
+      const d = sign * g[j] + wd * p[j];
       // b = d at the first step (no dampening), then b = μb + (1 - τ)d.
       b[j] = first ? d : b[j] * mu + keep * d;
       p[j] -= lr * (nesterov ? d + mu * b[j] : b[j]);
