@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 // The sources, to compare export lists (the root package does not depend on @unroll/*).
 import * as autogradSrc from "../packages/autograd/src/index.js";
+import * as extendSrc from "../packages/autograd/src/extend.js";
 import * as lossesSrc from "../packages/losses/src/index.js";
 import * as rnnSrc from "../packages/rnn/src/index.js";
 
@@ -35,6 +36,7 @@ function run(cmd: string, args: string[], cwd: string): string {
 // What the consumer does: y = sum(tanh(a @ b)), then backward and gradcheck.
 const consumerMjs = `
 import * as autograd from "@unroll/autograd";
+import * as extend from "@unroll/autograd/extend";
 import * as losses from "@unroll/losses";
 import * as rnn from "@unroll/rnn";
 const { tensor, gradcheck } = autograd;
@@ -43,6 +45,24 @@ const b = tensor([[0.5], [-1.0]], { requiresGrad: true });
 const y = a.matmul(b).tanh().sum();
 y.backward();
 const check = gradcheck((a, b) => a.matmul(b).tanh(), [a, b]);
+
+// A custom op written through the author entry, as in the README: y = x³.
+const { record, freshGrad, flat, floatBuffer } = extend;
+function cube(x) {
+  const xs = flat(x.view);
+  const y = floatBuffer(x.dtype, xs.length);
+  for (let i = 0; i < xs.length; i++) y[i] = xs[i] ** 3;
+  // d cube = 3 x²
+  return record("cube", [x], y, x.shape, (dout) => {
+    const g = flat(dout.view);
+    const dx = freshGrad(x.dtype, x.shape);
+    for (let i = 0; i < g.length; i++) dx.buffer[i] = 3 * xs[i] ** 2 * g[i];
+    return [dx];
+  });
+}
+const c = tensor([0.5, -1, 2], { requiresGrad: true });
+cube(c).sum().backward();
+const cubeCheck = gradcheck(cube, [tensor([0.3, -0.7], { requiresGrad: true })]).ok;
 
 // A few training steps of Embedding -> RNN -> Linear -> crossEntropy with Adam.
 const rng = autograd.createRng(0);
@@ -64,13 +84,15 @@ for (let step = 0; step < 20; step++) {
 }
 console.log(JSON.stringify({
   y: y.item(), gradA: a.grad.toArray(), gradB: b.grad.toArray(), gradcheck: check.ok,
+  cubeGrad: c.grad.toArray(), cubeCheck, cubeOp: cube(c).op,
   firstLoss: losses_[0], lastLoss: losses_[losses_.length - 1], kernels: autograd.kernelsInUse(),
-  exports: { autograd: Object.keys(autograd), losses: Object.keys(losses), rnn: Object.keys(rnn) },
+  exports: { autograd: Object.keys(autograd), extend: Object.keys(extend), losses: Object.keys(losses), rnn: Object.keys(rnn) },
 }));
 `;
 
 const consumerTs = `
 import { gradcheck, matmul, tensor, type GradcheckReport, type Tensor } from "@unroll/autograd";
+import { freshGrad, record, type BackwardFn } from "@unroll/autograd/extend";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
 import { Linear, RNN, type RNNResult } from "@unroll/rnn";
 
@@ -87,7 +109,14 @@ const result: RNNResult = rnn.forward(tensor([[[1, 2, 3]]]));
 const logits: Tensor = new Linear(4, 2).forward(result.output);
 const loss: Tensor = sequenceCrossEntropy(logits, tensor([[1]], { dtype: "int32" }), { timeReduction: "mean" });
 const loss2: Tensor = crossEntropy(logits.select(1, 0), [0], { labelSmoothing: 0.1 });
-export const used = [grad, ok, loss, loss2];
+// A custom op against the author entry's types: y = 2x.
+const rule: BackwardFn = (dout) => {
+  const dx = freshGrad(dout.dtype, dout.shape);
+  dx.buffer.set(dout.toTypedArray().map((v) => 2 * v));
+  return [dx];
+};
+const doubled: Tensor = record("double", [a], a.toTypedArray().map((v) => 2 * v), a.shape, rule);
+export const used = [grad, ok, loss, loss2, doubled];
 `;
 
 beforeAll(() => {
@@ -120,7 +149,8 @@ afterAll(() => {
 test("the installed packages ship dist/ and no development entry points", () => {
   for (const name of names) {
     const manifest = JSON.parse(readFileSync(join(app, "node_modules", "@unroll", name, "package.json"), "utf8"));
-    expect(manifest.exports).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
+    const entries = name === "autograd" ? ["index", "extend"] : ["index"];
+    expect(manifest.exports).toEqual(Object.fromEntries(entries.map((e) => [e === "index" ? "." : `./${e}`, { types: `./dist/${e}.d.ts`, default: `./dist/${e}.js` }])));
     if (name !== "autograd") expect(manifest.dependencies["@unroll/autograd"]).toMatch(/^\^\d+\.\d+\.\d+$/);
   }
 });
@@ -134,11 +164,16 @@ test("plain Node ESM imports all three packages and runs forward, backward and g
   out.gradA.flat().forEach((g: number, i: number) => expect(g).toBeCloseTo(dz[Math.floor(i / 2)] * b[i % 2], 12));
   out.gradB.flat().forEach((g: number, k: number) => expect(g).toBeCloseTo(dz[0] * a[0][k] + dz[1] * a[1][k], 12));
   expect(out.gradcheck).toBe(true);
+  // The custom op from the author entry: d x³ = 3x², also by finite differences.
+  expect(out.cubeGrad).toEqual([0.75, 3, 12]);
+  expect(out.cubeCheck).toBe(true);
+  expect(out.cubeOp).toBe("cube");
   // The RNN trains from the built packages, on the WebAssembly kernels embedded in dist/.
   expect(out.lastLoss).toBeLessThan(out.firstLoss / 4);
   expect(out.kernels).toBe("wasm");
   // The built packages export exactly what their sources export.
   expect(out.exports.autograd.sort()).toEqual(Object.keys(autogradSrc).sort());
+  expect(out.exports.extend.sort()).toEqual(Object.keys(extendSrc).sort());
   expect(out.exports.losses.sort()).toEqual(Object.keys(lossesSrc).sort());
   expect(out.exports.rnn.sort()).toEqual(Object.keys(rnnSrc).sort());
 }, 300_000);

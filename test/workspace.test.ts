@@ -28,8 +28,14 @@ test.each(libraries)("%s builds to dist/ and ships no development entry point", 
   expect(pkg.name).toMatch(/^@unroll\//);
   expect(pkg.type).toBe("module");
   expect(pkg.scripts.build).toMatch(/(^|&& )tsc -p tsconfig\.build\.json$/);
-  expect(pkg.exports).toEqual({ ".": { development: "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } });
-  expect(pkg.publishConfig.exports).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
+  // Each entry ("." is index, "./extend" is extend) maps to its source and its build.
+  expect(Object.keys(pkg.exports)).toContain(".");
+  for (const [entry, target] of Object.entries(pkg.exports)) {
+    const file = entry === "." ? "index" : entry.slice(2);
+    expect(target).toEqual({ development: `./src/${file}.ts`, types: `./dist/${file}.d.ts`, default: `./dist/${file}.js` });
+    expect(pkg.publishConfig.exports[entry]).toEqual({ types: `./dist/${file}.d.ts`, default: `./dist/${file}.js` });
+  }
+  expect(Object.keys(pkg.publishConfig.exports)).toEqual(Object.keys(pkg.exports));
   // Built against the other packages' dist/ types, not their sources.
   expect(JSON.parse(read(join(dir, "tsconfig.build.json"))).compilerOptions).toMatchObject({ customConditions: [], outDir: "dist", rootDir: "src" });
 });

@@ -2,7 +2,8 @@
 // naive triple loop, TF.js wasm), elementwise throughput, and the fixed cost of one op
 // on a tiny tensor.
 
-import { add, createRng, exp, kernels, kernelsInUse, matmul, mul, tanh, tensor, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { add, createRng, exp, kernelsInUse, matmul, mul, tanh, tensor, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { kernels } from "@unroll/autograd/extend";
 // The JavaScript kernels are internal to the engine; the benchmark reads them from source.
 import { gemmJs, gemmNaive } from "../../packages/autograd/src/kernels/matmul.js";
 import { initTf, tf, useTfBackend } from "./tfjs.js";

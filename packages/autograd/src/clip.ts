@@ -26,14 +26,14 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   if (typeof errorIfNonfinite !== "boolean") throw new TypeError(`clipGradNorm: errorIfNonfinite must be true or false`);
 
   const grads = list.map((p) => p.grad).filter((g): g is Tensor => g !== null && g !== undefined);
-  const bufs = grads.map((g) => flat(g.data));
+  const bufs = grads.map((g) => flat(g.view));
   // As PyTorch: the norm of each gradient, then the norm of those norms.
   const norms = new Float64Array(bufs.length);
   bufs.forEach((b, i) => (norms[i] = l2(b)));
   const total = l2(norms);
   if (!Number.isFinite(total)) {
     if (!errorIfNonfinite) return total;
-    const bad = list.findIndex((p) => p.grad && !Number.isFinite(l2(flat(p.grad.data))));
+    const bad = list.findIndex((p) => p.grad && !Number.isFinite(l2(flat(p.grad.view))));
     throw new Error(
       `clipGradNorm: the total norm of the gradients is ${total}` +
         (bad >= 0 ? ` (params[${bad}] has a non-finite gradient)` : "") +
@@ -62,7 +62,7 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, limit: number):
   }
   for (const p of list) {
     if (p.grad === null || p.grad === undefined) continue;
-    const b = flat(p.grad.data);
+    const b = flat(p.grad.view);
     for (let j = 0; j < b.length; j++) {
       const x = b[j];
       if (x > limit) b[j] = limit;

@@ -48,7 +48,7 @@ function checkShape(op: string, shape: readonly number[]): number[] {
  * Example: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
  */
 export function tensor(data: NestedArray | TypedArray | NdArrayLike | Tensor, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
-  if (data instanceof Tensor) data = data.data as unknown as NdArrayLike;
+  if (data instanceof Tensor) data = data.view as unknown as NdArrayLike;
   if (ArrayBuffer.isView(data)) {
     const typed = data as TypedArray;
     const dtype = resolveDtype("tensor", opts, dtypeOf(typed));

@@ -5,7 +5,8 @@
 import { allocate } from "./dtype.js";
 import { createRng } from "./random.js";
 import { flat, fmt, isPacked } from "./strides.js";
-import { fromFlat, noGrad, Tensor } from "./tensor.js";
+import { noGrad } from "./engine.js";
+import { fromFlat, Tensor } from "./tensor.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step. Default 1e-6. */
@@ -60,7 +61,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   if (!checked.some(Boolean)) throw new Error(`gradcheck: no input requires grad; create them with { requiresGrad: true }`);
   inputs.forEach((t, i) => {
     if (t.requiresGrad && !t.isLeaf) throw new Error(`gradcheck: inputs[${i}] is not a leaf tensor`);
-    if (t.requiresGrad && !isPacked(t.data)) throw new Error(`gradcheck: inputs[${i}] ${fmt(t.shape)} must own a packed buffer (pass a fresh tensor, not a view)`);
+    if (t.requiresGrad && !isPacked(t.view)) throw new Error(`gradcheck: inputs[${i}] ${fmt(t.shape)} must own a packed buffer (pass a fresh tensor, not a view)`);
   });
 
   const first = fn(...inputs);
@@ -69,7 +70,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   const r = allocate("float64", first.size).map(() => rng.random() * 2 - 1);
   const rTensor = fromFlat(r, first.shape);
   const objective = (): number => {
-    const out = flat(fn(...inputs).data);
+    const out = flat(fn(...inputs).view);
     let s = 0;
     for (let i = 0; i < r.length; i++) s += out[i] * r[i];
     return s;
@@ -97,7 +98,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     inputs.forEach((t, i) => {
       const a = analytic[i];
       if (a === null) return;
-      const x = t.data.data;
+      const x = t.buffer;
       for (let j = 0; j < x.length; j++) {
         const orig = x[j];
         x[j] = orig + eps;

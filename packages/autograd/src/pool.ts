@@ -1,8 +1,5 @@
-// Recycled gradient buffers. A training step makes the same gradient buffers every time
-// (a [B, H] per time step, a [B, T, H] for the head...); a fresh large typed array
-// page-faults on first touch (glibc maps anything of 128 KiB or more anew), so reusing
-// them saves real time. Only the engine gives buffers back, under the ownership rule
-// in tensor.ts (`freshGrad`); this file only keeps the free lists.
+// Recycled gradient buffers: free lists by dtype and length. Only the engine gives
+// buffers back, under the ownership rule in grad-buffers.ts. Why: PERFORMANCE.md.
 
 import { allocate, type Dtype, type TypedArray } from "./dtype.js";
 

@@ -76,7 +76,7 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
   out.fill(0x20, 8 + json.length, 8 + n);
   let pos = 8 + n;
   for (const { t } of entries) {
-    pos += writeLittleEndian(out, pos, flat(t.data));
+    pos += writeLittleEndian(out, pos, flat(t.view));
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // as they were, and a fused op's broadcast-shaped gradient is summed back by the engine.
 
 import { describe, expect, it } from "vitest";
-import { createRng, flat, fromFlat, gradcheck, randn, record, tensor, type Tensor } from "../src/index.js";
+import { createRng, gradcheck, randn, tensor, type Tensor } from "../src/index.js";
+import { flat, fromFlat, record } from "../src/extend.js";
 
 /** y = 3x with a backward that is wrong at flat position `bad` (2 instead of 3). */
 function buggyTriple(x: Tensor, bad: number): Tensor {

@@ -5,7 +5,8 @@
 //   B batch, I input size, H hidden size, T steps
 
 import { describe, expect, it } from "vitest";
-import { createRng, kernels, type FloatArray, type Rng } from "../src/index.js";
+import { createRng, type FloatArray, type Rng } from "../src/index.js";
+import { kernels } from "../src/extend.js";
 import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepDims, type RnnStepGrads } from "../src/kernels/rnn-step.js";
 import { wasmHeap } from "../src/kernels/wasm/module.js";
 import { makeRnnStepWasm } from "../src/kernels/wasm/rnn-step.js";

@@ -1,9 +1,10 @@
-// Gradient buffer ownership (tensor.ts, `freshGrad`): the engine adopts, adds into and
+// Gradient buffer ownership (grad-buffers.ts, `freshGrad`): the engine adopts, adds into and
 // recycles only the gradients it owns, and never a buffer the caller can still reach.
 // Shapes are large enough (>= 4 KiB) for the buffer pool to take part.
 
 import { describe, expect, test } from "vitest";
-import { add, createRng, flat, freshGrad, randn, record, stack, tensor, Tensor } from "../src/index.js";
+import { add, createRng, randn, stack, tensor, Tensor } from "../src/index.js";
+import { flat, freshGrad, record } from "../src/extend.js";
 
 const SHAPE = [32, 64];
 
@@ -22,10 +23,10 @@ function double(x: Tensor, made: Tensor[] = []): Tensor {
     for (let i = 0; i < d.length; i++) d[i] = 2 * gv[i];
     made.push(dx);
     return [dx];
-  }, { borrowsDout: true });
+  });
 }
 
-/** y = 2x whose backward keeps every dout it sees in `kept` (so it must not say it borrows them). */
+/** y = 2x whose backward keeps every dout it sees in `kept` (so it records keepsDout). */
 function doubleKeeping(x: Tensor, kept: Tensor[]): Tensor {
   const xs = flat(x.data);
   const out = new Float64Array(xs.length);
@@ -36,7 +37,7 @@ function doubleKeeping(x: Tensor, kept: Tensor[]): Tensor {
     const gv = flat(g.data);
     for (let i = 0; i < gv.length; i++) dx.data.data[i] = 2 * gv[i];
     return [dx];
-  });
+  }, { keepsDout: true });
 }
 
 /** a + b as a custom op whose backward (wrongly generous) returns one freshGrad tensor for both inputs. */
@@ -49,7 +50,7 @@ function addSharing(a: Tensor, b: Tensor): Tensor {
     const d = freshGrad(a.dtype, a.shape);
     d.data.data.set(flat(g.data));
     return [d, d];
-  }, { borrowsDout: true });
+  });
 }
 
 const values = (t: Tensor): number[] => Array.from(flat(t.data));

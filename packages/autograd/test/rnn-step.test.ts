@@ -3,7 +3,8 @@
 // (WebAssembly) must pass the same checks.
 
 import { describe, expect, it } from "vitest";
-import { createRng, kernels, randn, relu, tanh, tensor, type FloatArray, type Tensor } from "../src/index.js";
+import { createRng, randn, relu, tanh, tensor, type FloatArray, type Tensor } from "../src/index.js";
+import { kernels } from "../src/extend.js";
 
 type Dt = "float32" | "float64";
 const buf = (t: Tensor): FloatArray => t.toTypedArray() as FloatArray;

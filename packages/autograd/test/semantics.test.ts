@@ -4,26 +4,7 @@
 import ndarray from "ndarray";
 import seedrandom from "seedrandom";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  cat,
-  clone,
-  createRng,
-  getDefaultDtype,
-  gradcheck,
-  isGradEnabled,
-  manualSeed,
-  noGrad,
-  rand,
-  randn,
-  setDefaultDtype,
-  tensor,
-  uniform,
-  zeros,
-  ones,
-  full,
-  arange,
-  type Tensor,
-} from "../src/index.js";
+import { cat, clone, createRng, getDefaultDtype, gradcheck, isGradEnabled, manualSeed, noGrad, rand, randn, setDefaultDtype, tensor, uniform, zeros, ones, full, arange, type Tensor } from "../src/index.js";
 
 const values = (t: Tensor | null): number[] => Array.from(t!.toTypedArray());
 const bits = (t: Tensor): string => Buffer.from(t.toTypedArray().buffer).toString("hex");

@@ -3,7 +3,8 @@
 //   N examples, C classes: logits / logProbs [N, C] (or [C] for one example),
 //   target int32 [N] (or one index), or probabilities [N, C] for crossEntropy
 
-import { flat, floatBuffer, fromFlat, record, type FloatArray, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { type FloatArray, type Tensor } from "@unroll/autograd";
+import { flat, floatBuffer, fromFlat, record, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 import {

@@ -3,7 +3,8 @@
 // the graph with `record`. crossEntropy and sequenceCrossEntropy both end here.
 //   N rows, C classes, G groups of S rows (see reduce.ts)
 
-import { flat, floatBuffer, freshGrad, fromFlat, isGradEnabled, kernels, record, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec, type Tensor } from "@unroll/autograd";
+import { isGradEnabled, type FloatArray, type Tensor } from "@unroll/autograd";
+import { flat, floatBuffer, freshGrad, fromFlat, kernels, record, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 
 /**
@@ -46,7 +47,7 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
 
   if (plan === null) {
     // d loss_r = dout_r (the per-row losses are the output)
-    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1), { borrowsDout: true });
+    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1));
   }
   const { value, scale } = reduceGroups(loss, s, plan);
   const out = floatBuffer(logits.dtype, 1);
@@ -55,5 +56,5 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   return record(op, inputs, out, [], (dout) => {
     const g = flat(dout.data)[0];
     return backward(scale.map((v) => v * g), plan.size);
-  }, { borrowsDout: true });
+  });
 }

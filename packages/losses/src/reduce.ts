@@ -6,7 +6,8 @@
 // A group with nothing to divide by contributes 0, and so does an empty batch: the
 // result is 0 with zero gradients where PyTorch would return NaN.
 
-import type { FloatArray, SoftmaxXentSpec } from "@unroll/autograd";
+import type { FloatArray } from "@unroll/autograd";
+import type { SoftmaxXentSpec } from "@unroll/autograd/extend";
 
 export interface GroupPlan {
   groups: number;

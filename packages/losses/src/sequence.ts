@@ -3,7 +3,8 @@
 //   B batch, T time, C classes: logits [B, T, C], target int32 [B, T] or
 //   probabilities [B, T, C], lengths int32 [B]; per-step losses [B, T]
 
-import type { SoftmaxXentSpec, Tensor } from "@unroll/autograd";
+import type { Tensor } from "@unroll/autograd";
+import type { SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
 import {
   checkClassRange,

@@ -3,7 +3,8 @@
 // and value at fault.
 //   N examples, C classes, B batch, T time; the class dim is always the last one.
 
-import { flat, fmt, sizeOf, Tensor, type FloatArray, type NestedArray, type SoftmaxXentSpec } from "@unroll/autograd";
+import { Tensor, type FloatArray, type NestedArray } from "@unroll/autograd";
+import { flat, fmt, sizeOf, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 
 /** Class indices: an int32 Tensor, an Int32Array (read row-major) or (nested) numbers. */
 export type ClassTarget = Tensor | Int32Array | NestedArray;

@@ -3,7 +3,8 @@
 //   N rows, C classes
 
 import { describe, expect, it } from "vitest";
-import { kernels, type FloatArray, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/autograd";
+import { type FloatArray } from "@unroll/autograd";
+import { kernels, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { expectClose } from "./helpers.js";
 
 function spec(rows: number, classes: number, over: Partial<SoftmaxXentSpec> = {}): SoftmaxXentSpec {

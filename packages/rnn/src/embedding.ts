@@ -2,7 +2,8 @@
 //   V numEmbeddings, D embedding dim; indices of any shape [...] → [..., D]
 //   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
 
-import { flat, floatBuffer, fmt, freshGrad, getDefaultDtype, randn, record, Tensor } from "@unroll/autograd";
+import { getDefaultDtype, randn, Tensor } from "@unroll/autograd";
+import { flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
 import { checkSize, Module, type ModuleOptions } from "./module.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
@@ -60,7 +61,7 @@ export class Embedding extends Module {
         for (let j = 0; j < D; j++) dw[row * D + j] += dout[p * D + j];
       }
       return [dwTensor];
-    }, { borrowsDout: true });
+    });
   }
 }
 

@@ -2,7 +2,8 @@
 //   N rows (any leading dims, e.g. [B, T]), in / out features
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
-import { flat, floatBuffer, floatData, fmt, freshGrad, kernels, record, Tensor, type FloatArray } from "@unroll/autograd";
+import { Tensor, type FloatArray } from "@unroll/autograd";
+import { flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
@@ -76,5 +77,5 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       grads[2] = db;
     }
     return grads.slice(0, inputs.length);
-  }, { borrowsDout: true });
+  });
 }

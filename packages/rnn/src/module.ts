@@ -2,7 +2,8 @@
 // sub-modules are registered by name; state dicts use dotted camelCase names
 // (`rnn.layers.0.weightIh`) or, with { names: "torch" }, PyTorch's (`rnn.weight_ih_l0`).
 
-import { flat, fmt, getDefaultDtype, Tensor, uniform, type FloatDtype, type Rng } from "@unroll/autograd";
+import { getDefaultDtype, Tensor, uniform, type FloatDtype, type Rng } from "@unroll/autograd";
+import { flat, fmt } from "@unroll/autograd/extend";
 
 /** Options every module constructor takes. */
 export interface ModuleOptions {

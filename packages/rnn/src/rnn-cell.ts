@@ -3,7 +3,8 @@
 //   x [B, I], h [B, H] → h' [B, H] = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)
 //   weightIh [H, I], weightHh [H, H], biasIh [H], biasHh [H], all U(-1/√H, 1/√H)
 
-import { fmt, zeros, Tensor } from "@unroll/autograd";
+import { zeros, Tensor } from "@unroll/autograd";
+import { fmt } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
 import { rnnStep, StepSink, type StepParams } from "./step.js";
 

@@ -5,7 +5,8 @@
 // With lengths, past an example's length its output is 0 and its state is carried
 // unchanged, so hN holds the state at its last valid step (PyTorch's packed sequences).
 
-import { floatBuffer, fmt, fromFlat, stack, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { stack, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { floatBuffer, fmt, fromFlat } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
 import { checkNonlinearity, RNNCell, type Nonlinearity } from "./rnn-cell.js";
 import { checkLengths, stackSteps, timeMajor } from "./sequence.js";

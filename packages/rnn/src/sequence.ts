@@ -3,7 +3,8 @@
 // at its last valid step.
 //   B batch, T time, H hidden size
 
-import { flat, floatBuffer, fmt, freshGrad, fromFlat, gather, record, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { gather, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
+import { flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
 
 /**
  * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
@@ -66,7 +67,7 @@ export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFi
       for (let b = 0; b < B; b++) if (valid(b, t)) ds.set(dout.subarray(at(b, t), at(b, t) + H), b * H);
       return dsTensor;
     });
-  }, { borrowsDout: true });
+  });
 }
 
 /**
@@ -97,7 +98,7 @@ export function timeMajor(x: Tensor, into: FloatArray): Tensor {
       }
     }
     return [dx];
-  }, { borrowsDout: true });
+  });
 }
 
 /**

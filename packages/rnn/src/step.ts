@@ -15,7 +15,8 @@
 // Those sums and each step's dh are engine-owned gradients (`freshGrad`): the engine keeps
 // them as .grad or recycles them, so a training step does not page-fault in new buffers.
 
-import { floatBuffer, floatData, freshGrad, kernels, record, type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { type FloatArray, type FloatDtype, type Tensor } from "@unroll/autograd";
+import { floatBuffer, floatData, freshGrad, kernels, record } from "@unroll/autograd/extend";
 
 /** The parameters of one recurrent layer, as in `torch.nn.RNNCell`. */
 export interface StepParams {
@@ -145,7 +146,7 @@ export function rnnStep(x: Tensor, t: number, h: Tensor, p: StepParams, opts: St
     if (p.biasIh) result.push(take(sink, "dbIh"));
     if (p.biasHh) result.push(take(sink, "dbHh"));
     return result;
-  }, { borrowsDout: true });
+  });
 }
 
 /**

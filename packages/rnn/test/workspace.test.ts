@@ -3,7 +3,8 @@
 // each case compares against a fresh RNN with the same weights, which has nothing to reuse.
 
 import { describe, expect, it } from "vitest";
-import { createRng, flat, noGrad, randn, tensor, type Tensor } from "@unroll/autograd";
+import { createRng, noGrad, randn, tensor, type Tensor } from "@unroll/autograd";
+import { flat } from "@unroll/autograd/extend";
 import { RNN, type RNNOptions } from "../src/index.js";
 
 const B = 3;

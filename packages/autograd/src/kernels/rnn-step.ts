@@ -5,12 +5,9 @@
 //   wIh [H, I], wHh [H, H], bIh [H], bHh [H]
 // Row b is active when `lengths` is null or t < lengths[b]; an inactive row carries
 // its state unchanged (PyTorch's packed-sequence results).
-// The matrix products go through `kernels.gemm` (index.ts imports this file and this
-// file imports index.ts back; `kernels` is only read when a step runs), so a faster
-// gemm speeds up this JavaScript step too.
 
 import type { FloatArray } from "../dtype.js";
-import { kernels } from "./index.js";
+import { gemmJs } from "./matmul.js";
 
 /** The sizes and options of one step. */
 export interface RnnStepDims {
@@ -85,8 +82,8 @@ export const rnnStepForwardJs: RnnStepForward = (hOut, d, x, xOff, h, hOff, wIh,
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) hOut[b * H + j] = (bIh === null ? 0 : bIh[j]) + (bHh === null ? 0 : bHh[j]);
   }
-  kernels.gemm(false, true, B, H, I, x, xOff, wIh, 0, hOut, 0, true);
-  kernels.gemm(false, true, B, H, H, h, hOff, wHh, 0, hOut, 0, true);
+  gemmJs(false, true, B, H, I, x, xOff, wIh, 0, hOut, 0, true);
+  gemmJs(false, true, B, H, H, h, hOff, wHh, 0, hOut, 0, true);
   for (let b = 0; b < B; b++) {
     const row = b * H;
     if (!active(d, b)) {
@@ -135,18 +132,18 @@ export const rnnStepBackwardJs: RnnStepBackward = (grads, d, dout, hOut, x, xOff
   }
   const { dx, dh, dWIh, dWHh, dbIh, dbHh } = grads;
   // dx = dz W_ih
-  if (dx !== null) kernels.gemm(false, false, B, I, H, dz, z0, wIh, 0, dx, grads.dxOff, false);
+  if (dx !== null) gemmJs(false, false, B, I, H, dz, z0, wIh, 0, dx, grads.dxOff, false);
   if (dh !== null) {
     // dh = dz W_hh on active rows, dout carried through on inactive ones
-    kernels.gemm(false, false, B, H, H, dz, z0, wHh, 0, dh, 0, false);
+    gemmJs(false, false, B, H, H, dz, z0, wHh, 0, dh, 0, false);
     for (let b = 0; b < B; b++) {
       if (active(d, b)) continue;
       for (let j = 0; j < H; j++) dh[b * H + j] = dout[b * H + j];
     }
   }
   // dW_ih += dzᵀ x ; dW_hh += dzᵀ h
-  if (dWIh !== null) kernels.gemm(true, false, H, I, B, dz, z0, x, xOff, dWIh, 0, true);
-  if (dWHh !== null) kernels.gemm(true, false, H, H, B, dz, z0, h, hOff, dWHh, 0, true);
+  if (dWIh !== null) gemmJs(true, false, H, I, B, dz, z0, x, xOff, dWIh, 0, true);
+  if (dWHh !== null) gemmJs(true, false, H, H, B, dz, z0, h, hOff, dWHh, 0, true);
   // db_ih += Σ_b dz ; db_hh += Σ_b dz
   for (const db of [dbIh, dbHh]) {
     if (db === null) continue;

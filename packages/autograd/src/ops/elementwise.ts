@@ -5,10 +5,9 @@
 import ops from "ndarray-ops";
 import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
-import { checkTensor, describeValue, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
-
-// The backward rules below read dout only during the call (see tensor.ts, ownership).
-const BORROWS: RecordOptions = { borrowsDout: true };
+import { record } from "../engine.js";
+import { freshGrad } from "../grad-buffers.js";
+import { checkTensor, describeValue, fromFlat, Tensor } from "../tensor.js";
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -26,13 +25,13 @@ function binaryForward(op: BinaryKind, a: Tensor, b: Tensor): Tensor {
   let dtype = promote(a.dtype, b.dtype);
   if (op === "div" && dtype === "int32") dtype = getDefaultDtype();
   const out = allocate(dtype, sizeOf(shape));
-  if (sameShape(a.shape, b.shape) && isPacked(a.data) && isPacked(b.data)) {
-    flatBinary(op, out, a.data.data, b.data.data);
-  } else if (b.size === 1 && isPacked(a.data) && sameShape(a.shape, shape)) {
-    flatScalar(op, out, a.data.data, flat(b.data)[0]);
+  if (sameShape(a.shape, b.shape) && isPacked(a.view) && isPacked(b.view)) {
+    flatBinary(op, out, a.buffer, b.buffer);
+  } else if (b.size === 1 && isPacked(a.view) && sameShape(a.shape, shape)) {
+    flatScalar(op, out, a.buffer, flat(b.view)[0]);
   } else if (out.length > 0) {
     const dst = view(out, shape);
-    ops[op](dst, broadcastView(a.data, shape), broadcastView(b.data, shape));
+    ops[op](dst, broadcastView(a.view, shape), broadcastView(b.view, shape));
   }
   return fromFlat(out, shape);
 }
@@ -83,7 +82,7 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("add", a, b);
   // d a = dout, d b = dout
   const out = binaryForward("add", x, y);
-  return record("add", [x, y], out.data, out.shape, (g) => [g, g]);
+  return record("add", [x, y], out.view, out.shape, (g) => [g, g]);
 }
 
 /** a - b with broadcasting. */
@@ -91,7 +90,7 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("sub", a, b);
   // d a = dout, d b = -dout
   const out = binaryForward("sub", x, y);
-  return record("sub", [x, y], out.data, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null]);
+  return record("sub", [x, y], out.view, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null]);
 }
 
 /** a * b with broadcasting. */
@@ -99,10 +98,10 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("mul", a, b);
   // d a = dout * b, d b = dout * a
   const out = binaryForward("mul", x, y);
-  return record("mul", [x, y], out.data, out.shape, (g) => [
+  return record("mul", [x, y], out.view, out.shape, (g) => [
     x.requiresGrad ? mul(g, y) : null,
     y.requiresGrad ? mul(g, x) : null,
-  ], BORROWS);
+  ]);
 }
 
 /** a / b with broadcasting (true division: int32 / int32 gives floats). */
@@ -110,10 +109,10 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("div", a, b);
   const out = binaryForward("div", x, y);
   // d a = dout / b, d b = -dout * a / b² = -dout * out / b
-  return record("div", [x, y], out.data, out.shape, (g) => [
+  return record("div", [x, y], out.view, out.shape, (g) => [
     x.requiresGrad ? div(g, y) : null,
-    y.requiresGrad ? neg(mul(g, out)).div(y) : null,
-  ], BORROWS);
+    y.requiresGrad ? div(neg(mul(g, out)), y) : null,
+  ]);
 }
 
 type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
@@ -126,15 +125,15 @@ type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
  */
 function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
   checkTensor(op, a);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const dtype: Dtype = isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype();
   const y = allocate(dtype, x.length);
   unaryForward(op, x, y);
   return record(op, [a], y, a.shape, (g) => {
     const dx = freshGrad(a.dtype, a.shape);
-    unaryBackward(op, flat(g.data), x, y, dx.data.data);
+    unaryBackward(op, flat(g.view), x, y, dx.buffer);
     return [dx];
-  }, BORROWS);
+  });
 }
 
 function unaryForward(op: UnaryKind, x: TypedArray, y: TypedArray): void {
@@ -220,17 +219,17 @@ export function pow(a: Tensor, exponent: number): Tensor {
     throw new TypeError(`pow: exponent must be a number, got ${describeValue(exponent)}`);
   }
   checkTensor("pow", a);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const y = allocate(isFloat(a.dtype) ? a.dtype : getDefaultDtype(), x.length);
   for (let i = 0; i < x.length; i++) y[i] = x[i] ** exponent;
   return record("pow", [a], y, a.shape, (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(a.dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     // d pow = p x^(p-1)
     for (let i = 0; i < x.length; i++) dx[i] = gv[i] * (exponent === 0 ? 0 : exponent * x[i] ** (exponent - 1));
     return [dxT];
-  }, BORROWS);
+  });
 }
 
 /** Convert to another dtype; float to float conversion passes gradients through. */
@@ -238,7 +237,7 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
   checkTensor("to", a);
   checkDtype("to", dtype);
   if (dtype === a.dtype) return a;
-  const x = flat(a.data);
+  const x = flat(a.view);
   const y = allocate(dtype, x.length);
   if (dtype === "int32") {
     for (let i = 0; i < x.length; i++) y[i] = Math.trunc(x[i]);
@@ -253,6 +252,6 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
 export function clone(a: Tensor): Tensor {
   checkTensor("clone", a);
   const out = allocate(a.dtype, a.size);
-  out.set(flat(a.data));
+  out.set(flat(a.view));
   return fromFlat(out, a.shape);
 }

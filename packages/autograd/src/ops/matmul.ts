@@ -4,7 +4,9 @@
 import { allocate, promote, type FloatArray } from "../dtype.js";
 import { kernels } from "../kernels/index.js";
 import { flat, fmt, sizeOf, type View } from "../strides.js";
-import { freshGrad, record, Tensor } from "../tensor.js";
+import { record } from "../engine.js";
+import { freshGrad } from "../grad-buffers.js";
+import { Tensor } from "../tensor.js";
 import { to } from "./elementwise.js";
 
 /** A matrix operand as the kernel reads it: a buffer, an offset and whether it is stored transposed. */
@@ -45,25 +47,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[1];
   const m = sizeOf(a.shape.slice(0, -1));
   const outShape = [...a.shape.slice(0, -1), n];
-  const A: Operand = x.ndim === 2 ? operand(x.data) : { data: flat(x.data) as FloatArray, off: 0, trans: false };
-  const B = operand(y.data);
+  const A: Operand = x.ndim === 2 ? operand(x.view) : { data: flat(x.view) as FloatArray, off: 0, trans: false };
+  const B = operand(y.view);
   const out = allocate(dtype, m * n) as FloatArray;
   gemmInto(m, n, k, A, B, out);
   return record("matmul", [x, y], out, outShape, (g) => {
-    const G: Operand = { data: flat(g.data) as FloatArray, off: 0, trans: false };
+    const G: Operand = { data: flat(g.view) as FloatArray, off: 0, trans: false };
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) {
       // d a = dout · bᵀ
       da = freshGrad(dtype, x.shape);
-      gemmInto(m, k, n, G, { ...B, trans: !B.trans }, da.data.data as FloatArray);
+      gemmInto(m, k, n, G, { ...B, trans: !B.trans }, da.buffer as FloatArray);
     }
     if (y.requiresGrad) {
       // d b = aᵀ · dout
       db = freshGrad(dtype, [k, n]);
-      gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.data.data as FloatArray);
+      gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.buffer as FloatArray);
     }
     return [da, db];
-  }, { borrowsDout: true });
+  });
 }
 

@@ -3,10 +3,10 @@
 
 import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim } from "../strides.js";
-import { checkTensor, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
-
-// The backward rules below read dout only during the call (see tensor.ts, ownership).
-const BORROWS: RecordOptions = { borrowsDout: true };
+import { record } from "../engine.js";
+import { div, to } from "./elementwise.js";
+import { freshGrad } from "../grad-buffers.js";
+import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const out = shape.slice();
@@ -22,9 +22,9 @@ function floatDtype(d: Dtype): Dtype {
 /** Repeat a reduced gradient along `dim`: g [outer, inner] → [outer, n, inner], times `scale`. */
 function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, scale = 1): Tensor {
   const [outer, n, inner] = aroundDim(shape, dim);
-  const gv = flat(g.data);
+  const gv = flat(g.view);
   const t = freshGrad(dtype, shape);
-  const out = t.data.data;
+  const out = t.buffer;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const base = (o * n + j) * inner;
@@ -37,7 +37,7 @@ function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, 
 /** Sum of all elements, or along `dim`. Example: `x.sum(1, true)`. */
 export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("sum", a);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const dtype = a.dtype;
   if (dim === undefined) {
     let s = 0;
@@ -47,11 +47,11 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     const shape = keepDim ? a.shape.map(() => 1) : [];
     // d sum = 1 for every element
     return record("sum", [a], out, shape, (g) => {
-      const gv = flat(g.data)[0];
+      const gv = flat(g.view)[0];
       const dx = freshGrad(dtype, a.shape);
-      dx.data.data.fill(gv);
+      dx.buffer.fill(gv);
       return [dx];
-    }, BORROWS);
+    });
   }
   const d = normDim("sum", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
@@ -63,16 +63,16 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     }
   }
   // d sum = 1, repeated along dim
-  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)], BORROWS);
+  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)]);
 }
 
 /** Mean of all elements, or along `dim`. */
 export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("mean", a);
   const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.shape)];
-  const x = isFloat(a.dtype) ? a : a.to(getDefaultDtype());
+  const x = isFloat(a.dtype) ? a : to(a, getDefaultDtype());
   // mean = sum / n, so d mean = 1/n
-  return sum(x, dim, keepDim).div(count);
+  return div(sum(x, dim, keepDim), count);
 }
 
 /** Largest value along `dim` (the values; see argmax for the indices). */
@@ -81,18 +81,18 @@ export function max(a: Tensor, dim: number, keepDim = false): Tensor {
   const d = normDim("max", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`max: dim ${dim} of ${fmt(a.shape)} is empty`);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const idx = argmaxIndices(x, outer, n, inner);
   const out = allocate(a.dtype, outer * inner);
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[o * inner + i] = x[(o * n + idx[o * inner + i]) * inner + i];
   // d max = 1 at the (first) largest element, 0 elsewhere
   return record("max", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(a.dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
     return [dxT];
-  }, BORROWS);
+  });
 }
 
 function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): Int32Array {
@@ -121,7 +121,7 @@ export function argmax(a: Tensor, dim: number): Tensor {
   const d = normDim("argmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`argmax: dim ${dim} of ${fmt(a.shape)} is empty`);
-  return fromFlat(argmaxIndices(flat(a.data), outer, n, inner), reducedShape(a.shape, d, false));
+  return fromFlat(argmaxIndices(flat(a.view), outer, n, inner), reducedShape(a.shape, d, false));
 }
 
 /**
@@ -152,7 +152,7 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   checkTensor("logSumExp", a);
   const d = normDim("logSumExp", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const dtype = floatDtype(a.dtype);
   const { m, s } = rowMaxSum(x, outer, n, inner);
   const l = m.map((mi, k) => mi + Math.log(s[k]));
@@ -160,9 +160,9 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   out.set(l);
   // d lse = softmax(x) = exp(x - lse)
   return record("logSumExp", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < n; j++)
         for (let i = 0; i < inner; i++) {
@@ -170,7 +170,7 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
           dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
         }
     return [dxT];
-  }, BORROWS);
+  });
 }
 
 /** log softmax along `dim`: x - logSumExp(x), stable. */
@@ -178,7 +178,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
   checkTensor("logSoftmax", a);
   const d = normDim("logSoftmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const dtype = floatDtype(a.dtype);
   const { m, s } = rowMaxSum(x, outer, n, inner);
   const logS = s.map(Math.log);
@@ -191,9 +191,9 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
       }
   // d logSoftmax: dx = dout - softmax · Σ_j dout_j
   return record("logSoftmax", [a], y, a.shape, (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
         let gs = 0;
@@ -204,7 +204,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  }, BORROWS);
+  });
 }
 
 /** softmax along `dim`, stable. */
@@ -212,7 +212,7 @@ export function softmax(a: Tensor, dim: number): Tensor {
   checkTensor("softmax", a);
   const d = normDim("softmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
-  const x = flat(a.data);
+  const x = flat(a.view);
   const dtype = floatDtype(a.dtype);
   const { m, s } = rowMaxSum(x, outer, n, inner);
   const y = allocate(dtype, a.size);
@@ -224,9 +224,9 @@ export function softmax(a: Tensor, dim: number): Tensor {
       }
   // d softmax: dx = y · (dout - Σ_j dout_j y_j)
   return record("softmax", [a], y, a.shape, (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
         let gy = 0;
@@ -237,5 +237,5 @@ export function softmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  }, BORROWS);
+  });
 }

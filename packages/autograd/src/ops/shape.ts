@@ -4,12 +4,11 @@
 
 
 import ops from "ndarray-ops";
-import { allocate, type Dtype } from "../dtype.js";
+import { allocate, promote, type Dtype } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
-import { checkTensor, freshGrad, fromFlat, record, Tensor, type RecordOptions } from "../tensor.js";
-
-// The backward rules below read dout only during the call (see tensor.ts, ownership).
-const BORROWS: RecordOptions = { borrowsDout: true };
+import { record } from "../engine.js";
+import { freshGrad } from "../grad-buffers.js";
+import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 
 /** Swap two dims (a view). Example: `w.transpose(0, 1)`. */
 export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
@@ -20,7 +19,7 @@ export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   dims[d0] = d1;
   dims[d1] = d0;
   // d transpose = transpose of dout with the same dims
-  return record("transpose", [a], a.data.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)]);
+  return record("transpose", [a], a.view.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)]);
 }
 
 function permuted(shape: readonly number[], dims: readonly number[]): number[] {
@@ -38,7 +37,7 @@ export function permute(a: Tensor, dims: readonly number[]): Tensor {
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
   // d permute = dout permuted back by the inverse permutation
-  return record("permute", [a], a.data.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)]);
+  return record("permute", [a], a.view.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)]);
 }
 
 /** Same elements, new shape (one -1 is inferred). A view when the input is row-major. */
@@ -58,7 +57,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(out) !== a.size) {
     throw new Error(`reshape: cannot reshape ${fmt(a.shape)} (${a.size} elements) to ${fmt(shape)} (${sizeOf(out)} elements)`);
   }
-  const x = flat(a.data);
+  const x = flat(a.view);
   // d reshape = dout reshaped back
   return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)]);
 }
@@ -76,16 +75,16 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   }
   const lo = a.shape.map((_, i) => (i === d ? from : 0));
   const hi = a.shape.map((s, i) => (i === d ? length : s));
-  const v = a.data.lo(...lo).hi(...hi);
+  const v = a.view.lo(...lo).hi(...hi);
   // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
-  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)], BORROWS);
+  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)]);
 }
 
 function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
   const out = freshGrad(dtype, shape);
   const lo = shape.map((_, i) => (i === dim ? start : 0));
   const hi = shape.map((s, i) => (i === dim ? length : s));
-  if (g.size > 0) ops.assign(out.data.lo(...lo).hi(...hi), g.data);
+  if (g.size > 0) ops.assign(out.view.lo(...lo).hi(...hi), g.view);
   return out;
 }
 
@@ -100,13 +99,13 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   }
   const i = index < 0 ? index + n : index;
   const pick = a.shape.map((_, k) => (k === d ? i : null));
-  const v = a.data.pick(...(pick as number[]));
+  const v = a.view.pick(...(pick as number[]));
   // d select = dout placed at index of dim, zeros elsewhere
   return record("select", [a], v, v.shape, (g) => {
     const shape = a.shape.slice();
     shape[d] = 1;
     return [scatterSlice(reshape(g, shape), a.shape, a.dtype, d, i, 1)];
-  }, BORROWS);
+  });
 }
 
 /** out[..i..] = a[..index[..i..]..] along `dim`; index is int32 shaped like the output. */
@@ -121,7 +120,7 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
       throw new Error(`gather: index is ${fmt(index.shape)} but a is ${fmt(a.shape)}; dim ${k} of index must not exceed a's`);
     }
   }
-  const idx = flat(index.data);
+  const idx = flat(index.view);
   const n = a.shape[d];
   for (let p = 0; p < idx.length; p++) {
     if (idx[p] < 0 || idx[p] >= n) {
@@ -142,17 +141,17 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
       pos[k] = 0;
     }
   }
-  const x = flat(a.data);
+  const x = flat(a.view);
   const out = allocate(a.dtype, idx.length);
   for (let p = 0; p < out.length; p++) out[p] = x[offsets[p]];
   // d gather = dout scatter-added (+=) back to the gathered positions
   return record("gather", [a], out, ishape, (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     const dxT = freshGrad(a.dtype, a.shape);
-    const dx = dxT.data.data;
+    const dx = dxT.buffer;
     for (let p = 0; p < gv.length; p++) dx[offsets[p]] += gv[p];
     return [dxT];
-  }, BORROWS);
+  });
 }
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
@@ -178,7 +177,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
   checkList(op, tensors);
   const first = tensors[0];
   const d = normDim(op, dim, first.shape);
-  const dtype = tensors.reduce<Dtype>((acc, t) => (acc === t.dtype ? acc : acc === "int32" ? t.dtype : t.dtype === "int32" ? acc : "float64"), first.dtype);
+  const dtype = tensors.reduce<Dtype>((acc, t) => promote(acc, t.dtype), first.dtype);
   tensors.forEach((t, i) => {
     const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);
     if (!ok) throw new Error(`${op}: tensors[${i}] is ${fmt(t.shape)} but tensors[0] is ${fmt(first.shape)}; all dims but ${dim} must agree`);
@@ -192,17 +191,17 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
   const starts: number[] = [];
   for (const t of tensors) {
     starts.push(at);
-    const x = flat(t.data);
+    const x = flat(t.view);
     const row = t.shape[d] * inner;
     for (let o = 0; o < outer; o++) for (let j = 0; j < row; j++) out[o * rowOut + at * inner + j] = x[o * row + j];
     at += t.shape[d];
   }
   // d cat = the matching slice of dout for each input
-  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)), BORROWS);
+  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)));
 }
 
 function narrowCopy(g: Tensor, dim: number, start: number, length: number): Tensor {
-  const v = g.data.lo(...g.shape.map((_, i) => (i === dim ? start : 0))).hi(...g.shape.map((s, i) => (i === dim ? length : s)));
+  const v = g.view.lo(...g.shape.map((_, i) => (i === dim ? start : 0))).hi(...g.shape.map((s, i) => (i === dim ? length : s)));
   return fromFlat(flat(v), v.shape);
 }
 

@@ -75,14 +75,14 @@ export abstract class Optimizer {
         grads.fill(null);
         throw new Error(`${this.name}.step: params[${i}] is ${fmt(params[i].shape)} but its grad is ${fmt(g.shape)}`);
       }
-      grads[i] = flat(g.data);
+      grads[i] = flat(g.view);
     }
     for (let i = 0; i < params.length; i++) {
       const g = grads[i];
       if (g === null) continue;
       grads[i] = null;
       const p = params[i];
-      const buf = flat(p.data) as FloatArray;
+      const buf = flat(p.view) as FloatArray;
       const s = this.state.get(i) ?? {};
       this.update(buf, g, s, this.paramGroups[this.groupOf[i]], p);
       // Only parameters with something to keep get an entry (SGD without momentum has none).
@@ -182,7 +182,7 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
     p.grad = null;
     return;
   }
-  const buf = flat(p.grad.data);
+  const buf = flat(p.grad.view);
   buf.fill(0);
   writeBack(p.grad, buf);
 }
@@ -192,6 +192,6 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
  * is the tensor's own memory the update already happened in place.
  */
 export function writeBack(t: Tensor, buf: TypedArray): void {
-  if (buf.buffer === t.data.data.buffer) return;
-  ops.assign(t.data, view(buf, t.shape));
+  if (buf.buffer === t.buffer.buffer) return;
+  ops.assign(t.view, view(buf, t.shape));
 }

@@ -1,0 +1,15 @@
+// @unroll/autograd/extend: what a package author needs to write an op of their own (a
+// fused kernel pair joined to the graph): `record`, gradient buffers, the kernels and
+// the buffer helpers. The Tensor and the ops themselves come from "@unroll/autograd".
+
+import "./methods.js";
+
+export { record, type RecordOptions } from "./engine.js";
+export type { BackwardFn, Node } from "./tensor.js";
+export { checkTensor, describeValue, fromFlat } from "./tensor.js";
+export { freshGrad } from "./grad-buffers.js";
+export { floatBuffer } from "./dtype.js";
+export { flat, floatData, fmt, normDim, sizeOf } from "./strides.js";
+export { kernels, type Gemm } from "./kernels/index.js";
+export type { SoftmaxXentSpec, SoftmaxXentSaved, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
+export type { RnnStepBackward, RnnStepDims, RnnStepForward, RnnStepGrads } from "./kernels/index.js";
