@@ -17,5 +17,20 @@ export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, AdamW, type AdamOptions } from "./optim/adam.js";
 export { RMSprop, type RMSpropOptions } from "./optim/rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./optim/adagrad.js";
+export {
+  LRScheduler,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LinearLR,
+  type SchedulerStateDict,
+  type StepLROptions,
+  type MultiStepLROptions,
+  type CosineAnnealingLROptions,
+  type LinearLROptions,
+} from "./optim/lr-scheduler.js";
+export { OneCycleLR, type OneCycleLROptions } from "./optim/one-cycle.js";
+export { SequentialLR, type SequentialLROptions } from "./optim/sequential.js";
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
