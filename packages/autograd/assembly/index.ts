@@ -3,11 +3,13 @@
 // copies operands in and results out.
 
 export { sgemm, dgemm, gemmWorkBytes } from "./gemm";
+export { tanhF32, tanhF64 } from "./activations";
 export {
-  tanhF32, tanhF64, reluF32, reluF64,
-  tanhBackwardF32, tanhBackwardF64, reluBackwardF32, reluBackwardF64,
-  biasRowsF32, biasRowsF64, addColumnSumsF32, addColumnSumsF64,
-} from "./activations";
+  rnnTanhForwardF32, rnnTanhForwardF64, rnnReluForwardF32, rnnReluForwardF64,
+  rnnTanhBackwardF32, rnnTanhBackwardF64, rnnReluBackwardF32, rnnReluBackwardF64,
+  gruForwardF32, gruForwardF64, gruBackwardF32, gruBackwardF64,
+  lstmForwardF32, lstmForwardF64, lstmBackwardF32, lstmBackwardF64,
+} from "./cells";
 export { softmaxRowsF32, softmaxRowsF64, expF32, expF64 } from "./softmax";
 
 /** First byte after the module's static data: the JavaScript side's memory starts here. */

@@ -12,4 +12,4 @@ export { floatBuffer } from "./dtype.js";
 export { flat, floatData, fmt, normDim, sizeOf } from "./strides.js";
 export { kernels, type Gemm } from "./kernels/index.js";
 export type { SoftmaxXentSpec, SoftmaxXentSaved, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
-export type { RnnStepBackward, RnnStepDims, RnnStepForward, RnnStepGrads } from "./kernels/index.js";
+export type { CellBuffers, CellForward, CellBackward } from "./kernels/index.js";

@@ -10,6 +10,7 @@ export { add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, to, 
 export { matmul } from "./ops/matmul.js";
 export { sum, mean, max, argmax, logSumExp, softmax, logSoftmax } from "./ops/reduce.js";
 export { transpose, permute, reshape, narrow, select, gather, stack, cat } from "./ops/shape.js";
+export { dropout, type DropoutOptions } from "./ops/dropout.js";
 export { useKernels, kernelsInUse, type KernelSet } from "./kernels/index.js";
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
 export { Optimizer, type ParamGroup, type GroupInput, type OptimizerStateDict, type ParamState } from "./optim/optimizer.js";

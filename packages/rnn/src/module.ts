@@ -45,6 +45,21 @@ export function checkDtype(op: string, arg: string, x: Tensor, like: Tensor): vo
 export class Module {
   private readonly _parameters = new Map<string, Tensor>();
   private readonly _modules = new Map<string, Module>();
+  /** True in training mode (the default), false after eval(): dropout is active only in training. */
+  training = true;
+
+  /** Set training mode on this module and every sub-module, as PyTorch's `train(mode)`. Returns this. */
+  train(mode = true): this {
+    if (typeof mode !== "boolean") throw new TypeError(`train: mode must be a boolean, got ${typeof mode}`);
+    this.training = mode;
+    for (const m of this._modules.values()) m.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode (no dropout), as `train(false)`. Example: `model.eval(); noGrad(() => model.forward(x))`. */
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Add a parameter under `name` (no dots) and return it. */
   registerParameter(name: string, t: Tensor): Tensor {

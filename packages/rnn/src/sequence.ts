@@ -1,4 +1,4 @@
-// Variable-length batches: checking `lengths`, joining the per-step states into the
+// Variable-length batches: checking `lengths`, joining the directions' states into the
 // layer output (zero past each example's length) and picking each example's output
 // at its last valid step.
 //   B batch, T time, H hidden size
@@ -37,34 +37,45 @@ export function checkLengths(op: string, lengths: Tensor | readonly number[] | n
 }
 
 /**
- * The T step states [B, H] joined into [B, T, H] (batchFirst) or [T, B, H], with zeros
- * where t >= lengths[b]: the output of one recurrent layer. With `into` (at least
- * B·T·H long, its old contents ignored) the result is written there instead of a new buffer.
+ * A layer's output from the states of its directions ([T+1, B, H] each, as `recurrent`
+ * returns them): time t is slot t+1 of the forward direction and slot t of the reverse,
+ * side by side, 0 where t >= lengths[b]. [B, T, D·H] (batchFirst) or [T, B, D·H]. With
+ * `into` (at least T·B·D·H long) the result is written there instead of a new buffer.
  */
-export function stackSteps(states: Tensor[], lengths: Int32Array | null, batchFirst: boolean, into: FloatArray | null = null): Tensor {
-  const T = states.length;
-  const [B, H] = states[0].shape;
-  const dtype = states[0].dtype as FloatDtype;
+export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFirst: boolean, into: FloatArray | null = null): Tensor {
+  const [T1, B, H] = dirs[0].shape;
+  const T = T1 - 1;
+  const D = dirs.length;
+  const dtype = dirs[0].dtype as FloatDtype;
   const valid = (b: number, t: number): boolean => lengths === null || t < lengths[b];
   // row (b, t) of the output starts here
-  const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * H;
-  const out = into !== null ? into.subarray(0, B * T * H) : floatBuffer(dtype, B * T * H);
-  states.forEach((s, t) => {
+  const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * D * H;
+  const slot = (d: number, t: number): number => (d === 0 ? t + 1 : t);
+  const out = into !== null ? into.subarray(0, B * T * D * H) : floatBuffer(dtype, B * T * D * H);
+  dirs.forEach((s, d) => {
     const src = flat(s.data);
-    for (let b = 0; b < B; b++) {
-      if (valid(b, t)) out.set(src.subarray(b * H, (b + 1) * H), at(b, t));
-      else if (into !== null) out.fill(0, at(b, t), at(b, t) + H);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const o = at(b, t) + d * H;
+        if (valid(b, t)) out.set(src.subarray((slot(d, t) * B + b) * H, (slot(d, t) * B + b + 1) * H), o);
+        else out.fill(0, o, o + H);
+      }
     }
   });
-  const shape = batchFirst ? [B, T, H] : [T, B, H];
-  // d state_t = dout at step t on valid rows, 0 past the length
-  return record("stackSteps", states, out, shape, (g) => {
+  const shape = batchFirst ? [B, T, D * H] : [T, B, D * H];
+  // d states_d[slot(d, t), b] = g[b, t, dH:(d+1)H] within the length, 0 past it (and on the unused slot)
+  return record("layerOutput", dirs, out, shape, (g) => {
     const dout = flat(g.data);
-    return states.map((s, t) => {
+    return dirs.map((s, d) => {
       if (!s.requiresGrad) return null;
-      const dsTensor = freshGrad(dtype, [B, H]);
+      const dsTensor = freshGrad(dtype, s.shape);
       const ds = dsTensor.data.data as FloatArray;
-      for (let b = 0; b < B; b++) if (valid(b, t)) ds.set(dout.subarray(at(b, t), at(b, t) + H), b * H);
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const o = at(b, t) + d * H;
+          if (valid(b, t)) ds.set(dout.subarray(o, o + H), (slot(d, t) * B + b) * H);
+        }
+      }
       return dsTensor;
     });
   });

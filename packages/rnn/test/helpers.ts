@@ -55,3 +55,18 @@ export function expectClose(actual: Tensor | null, expected: Arr, what: string, 
   }
   if (worst >= 0) expect.fail(`${what}[${worst}]: got ${a[worst]}, expected ${expected.data[worst]}`);
 }
+
+/**
+ * The gated fixtures' rule (shared/golden/README.md): per element
+ * |got - exp| <= rtol · (|exp| + floor · max|exp|), max over the tensor.
+ */
+export function expectCloseTol(actual: Tensor | null, expected: Arr, what: string, rtol = 1e-9, floor = 0.01): void {
+  expect(actual, `${what} is null`).not.toBeNull();
+  expect([...actual!.shape], `${what} shape`).toEqual(expected.shape);
+  const a = actual!.toTypedArray();
+  const scale = floor * expected.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  for (let i = 0; i < a.length; i++) {
+    const e = expected.data[i];
+    if (!(Math.abs(a[i] - e) <= rtol * (Math.abs(e) + scale))) expect.fail(`${what}[${i}]: got ${a[i]}, expected ${e} (rtol ${rtol})`);
+  }
+}

@@ -2,24 +2,37 @@
 // implementation (WebAssembly SIMD) can replace the JavaScript one in one place.
 
 import { gemmJs, type Gemm } from "./matmul.js";
-import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepBackward, type RnnStepForward } from "./rnn-step.js";
+import * as cells from "./cells.js";
+import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
 import { createWasmKernels, wasmUnavailableReason } from "./wasm/index.js";
 
 export type { Gemm } from "./matmul.js";
-export type { RnnStepBackward, RnnStepDims, RnnStepForward, RnnStepGrads } from "./rnn-step.js";
+export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
 export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSaved, SoftmaxXentSpec } from "./softmax-xent.js";
 
 export const kernels: {
   gemm: Gemm;
-  rnnStepForward: RnnStepForward;
-  rnnStepBackward: RnnStepBackward;
+  rnnTanhForward: CellForward;
+  rnnTanhBackward: CellBackward;
+  rnnReluForward: CellForward;
+  rnnReluBackward: CellBackward;
+  gruForward: CellForward;
+  gruBackward: CellBackward;
+  lstmForward: CellForward;
+  lstmBackward: CellBackward;
   softmaxXentForward: SoftmaxXentForward;
   softmaxXentBackward: SoftmaxXentBackward;
 } = {
   gemm: gemmJs,
-  rnnStepForward: rnnStepForwardJs,
-  rnnStepBackward: rnnStepBackwardJs,
+  rnnTanhForward: cells.rnnTanhForwardJs,
+  rnnTanhBackward: cells.rnnTanhBackwardJs,
+  rnnReluForward: cells.rnnReluForwardJs,
+  rnnReluBackward: cells.rnnReluBackwardJs,
+  gruForward: cells.gruForwardJs,
+  gruBackward: cells.gruBackwardJs,
+  lstmForward: cells.lstmForwardJs,
+  lstmBackward: cells.lstmBackwardJs,
   softmaxXentForward: softmaxXentForwardJs,
   softmaxXentBackward: softmaxXentBackwardJs,
 };

@@ -18,16 +18,22 @@ export interface KernelExports {
   dgemm: GemmExport;
   tanhF32: Unary;
   tanhF64: Unary;
-  reluF32: Unary;
-  reluF64: Unary;
-  tanhBackwardF32: ActBackward;
-  tanhBackwardF64: ActBackward;
-  reluBackwardF32: ActBackward;
-  reluBackwardF64: ActBackward;
-  biasRowsF32: BiasRows;
-  biasRowsF64: BiasRows;
-  addColumnSumsF32: ColumnSums;
-  addColumnSumsF64: ColumnSums;
+  rnnTanhForwardF32: RnnForward;
+  rnnTanhForwardF64: RnnForward;
+  rnnReluForwardF32: RnnForward;
+  rnnReluForwardF64: RnnForward;
+  rnnTanhBackwardF32: RnnBackward;
+  rnnTanhBackwardF64: RnnBackward;
+  rnnReluBackwardF32: RnnBackward;
+  rnnReluBackwardF64: RnnBackward;
+  gruForwardF32: GruForward;
+  gruForwardF64: GruForward;
+  gruBackwardF32: GruBackward;
+  gruBackwardF64: GruBackward;
+  lstmForwardF32: LstmForward;
+  lstmForwardF64: LstmForward;
+  lstmBackwardF32: LstmBackward;
+  lstmBackwardF64: LstmBackward;
   softmaxRowsF32: SoftmaxRows;
   softmaxRowsF64: SoftmaxRows;
   expF32: Unary;
@@ -39,9 +45,13 @@ export type GemmExport = (
   a: number, b: number, c: number, accumulate: boolean, work: number,
 ) => void;
 type Unary = (z: number, n: number) => void;
-type ActBackward = (dz: number, dout: number, y: number, n: number) => void;
-type BiasRows = (z: number, rows: number, cols: number, b1: number, b2: number) => void;
-type ColumnSums = (db: number, dz: number, rows: number, cols: number) => void;
+// The cell kernels of assembly/cells.ts: outputs first, then inputs, then sizes.
+type RnnForward = (h: number, gx: number, gh: number, b: number, rows: number, H: number) => void;
+type RnnBackward = (dz: number, dh: number, y: number, dy: number, n: number) => void;
+type GruForward = (h: number, saved: number, gx: number, gh: number, b: number, hPrev: number, rows: number, H: number) => void;
+type GruBackward = (dgx: number, dgh: number, dh: number, saved: number, hPrev: number, dy: number, rows: number, H: number) => void;
+type LstmForward = (h: number, c: number, saved: number, gx: number, gh: number, b: number, cPrev: number, rows: number, H: number) => void;
+type LstmBackward = (dgx: number, dh: number, dc: number, saved: number, cPrev: number, dy: number, dcy: number, rows: number, H: number) => void;
 type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, rows: number, cols: number) => void;
 
 // The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no

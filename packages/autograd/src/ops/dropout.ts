@@ -1,0 +1,52 @@
+// Dropout with inverted scaling, as `torch.nn.functional.dropout`: in training each
+// element is kept with probability 1 − p and scaled by 1 / (1 − p), so the expected
+// value is unchanged; outside training it is the identity.
+
+import { allocate, isFloat } from "../dtype.js";
+import { getDefaultRng, type Rng } from "../random.js";
+import { flat } from "../strides.js";
+import { record } from "../engine.js";
+import { freshGrad } from "../grad-buffers.js";
+import { checkTensor, describeValue, type Tensor } from "../tensor.js";
+
+export interface DropoutOptions {
+  /** Drop only when true (default true, as F.dropout). */
+  training?: boolean;
+  /** Where the mask comes from (default: the process-wide generator). */
+  rng?: Rng;
+}
+
+/**
+ * x with each element zeroed with probability p and the rest scaled by 1 / (1 − p).
+ * Example: `const y = dropout(h, 0.2, { training: model.training, rng })`.
+ */
+export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor {
+  checkTensor("dropout", x, "x");
+  if (!isFloat(x.dtype)) throw new TypeError(`dropout: x must be float32 or float64, got ${x.dtype}`);
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a number in [0, 1], got ${typeof p === "number" ? p : describeValue(p)}`);
+  if (opts === null || typeof opts !== "object") throw new TypeError(`dropout: options must be an object, got ${describeValue(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (key !== "training" && key !== "rng") throw new TypeError(`dropout: unknown option ${JSON.stringify(key)} (expected training, rng)`);
+  }
+  const training = opts.training ?? true;
+  if (typeof training !== "boolean") throw new TypeError(`dropout: training must be a boolean, got ${describeValue(training)}`);
+  const rng = opts.rng ?? getDefaultRng();
+  if (typeof rng !== "object" || typeof rng.random !== "function") throw new TypeError(`dropout: rng must be an Rng (from createRng), got ${describeValue(rng)}`);
+  if (!training || p === 0) return x;
+  const src = flat(x.data);
+  const n = src.length;
+  // mask[i] = 1 / (1 − p) where kept, 0 where dropped (all 0 when p = 1)
+  const mask = allocate(x.dtype, n);
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  for (let i = 0; i < n; i++) mask[i] = rng.random() < p ? 0 : scale;
+  const out = allocate(x.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = src[i] * mask[i];
+  // d x = g · mask
+  return record("dropout", [x], out, x.shape, (g) => {
+    const dout = flat(g.data);
+    const dx = freshGrad(x.dtype, x.shape);
+    const d = dx.data.data;
+    for (let i = 0; i < n; i++) d[i] = dout[i] * mask[i];
+    return [dx];
+  });
+}

@@ -1,0 +1,24 @@
+// Dropout as a module, as `torch.nn.Dropout`: active in training mode only.
+
+import { dropout, type Rng, type Tensor } from "@unroll/autograd";
+import { Module } from "./module.js";
+import { checkOptions } from "./options.js";
+
+/** Zero each element with probability p in training mode, scaling the rest by 1 / (1 − p). Example: `new Dropout(0.2).forward(h)`. */
+export class Dropout extends Module {
+  readonly p: number;
+  // undefined: the process-wide generator at each call (manualSeed resets it)
+  private readonly rng: Rng | undefined;
+
+  constructor(p = 0.5, opts: { rng?: Rng } = {}) {
+    super();
+    checkOptions("Dropout", opts, { rng: "rng" });
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be a number in [0, 1], got ${p}`);
+    this.p = p;
+    this.rng = opts.rng;
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, { training: this.training, rng: this.rng });
+  }
+}

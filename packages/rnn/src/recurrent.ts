@@ -1,0 +1,226 @@
+// One recurrent layer and direction over a whole sequence as ONE recorded op, with the
+// time loop inside (llm.c's layer_forward / layer_backward), shared by every cell kind.
+//   T time, B batch, I input size, H hidden size, G gates (RNN 1, GRU 3, LSTM 4)
+//   x [T, B, I] time-major, h0 / c0 [B, H] → states [T+1, B, H] (LSTM [2, T+1, B, H]: h, then c)
+// Forward: Gx = X W_ihᵀ + b_ih for all T·B rows in one gemm; then per step gh = h W_hhᵀ
+// and the cell's pointwise kernel. Backward: per step, in reverse, the cell's backward
+// kernel and dh_prev += dGh_t W_hh; then dW_ih = dGxᵀ X, dW_hh = dGhᵀ H_prev, dX = dGx W_ih
+// and the biases' column sums, one gemm each over all T·B rows. Linear in T.
+// The forward direction goes from slot t to t+1 at time t (slot 0 holds h0); the reverse
+// from slot t+1 to t (slot T holds h0). With lengths, a row at t >= lengths[b] carries its
+// state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
+
+import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
+import { floatBuffer, floatData, freshGrad, kernels, record, type CellBuffers } from "@unroll/autograd/extend";
+
+export type CellKind = "rnnTanh" | "rnnRelu" | "gru" | "lstm";
+
+/** A cell kind: its gate count, what its forward saves, and its kernel pair. */
+interface CellSpec {
+  gates: number;
+  saved: number;
+  lstm: boolean;
+  forward: "rnnTanhForward" | "rnnReluForward" | "gruForward" | "lstmForward";
+  backward: "rnnTanhBackward" | "rnnReluBackward" | "gruBackward" | "lstmBackward";
+}
+
+export const CELLS: Record<CellKind, CellSpec> = {
+  rnnTanh: { gates: 1, saved: 0, lstm: false, forward: "rnnTanhForward", backward: "rnnTanhBackward" },
+  rnnRelu: { gates: 1, saved: 0, lstm: false, forward: "rnnReluForward", backward: "rnnReluBackward" },
+  gru: { gates: 3, saved: 4, lstm: false, forward: "gruForward", backward: "gruBackward" },
+  lstm: { gates: 4, saved: 5, lstm: true, forward: "lstmForward", backward: "lstmBackward" },
+};
+
+/** The parameters of one layer and direction, as in `torch.nn.GRUCell` etc. */
+export interface CellParams {
+  weightIh: Tensor;
+  weightHh: Tensor;
+  biasIh: Tensor | null;
+  biasHh: Tensor | null;
+}
+
+/** The buffers one direction's forward writes and its backward reads. */
+export interface DirectionBuffers {
+  gx: FloatArray;
+  saved: FloatArray;
+  /** The op's output: h states, then (LSTM) c states. */
+  states: FloatArray;
+  /** GRU only: d(gates) for W_hh. */
+  dgh: FloatArray | null;
+}
+
+/** Fresh buffers for one direction (`into` reuses a bigger earlier one). */
+export function directionBuffers(kind: CellKind, dtype: FloatDtype, T: number, B: number, H: number, into: DirectionBuffers | null = null): DirectionBuffers {
+  const spec = CELLS[kind];
+  const rows = T * B;
+  const sizes = { gx: rows * spec.gates * H, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0 };
+  const fits = (a: FloatArray | null, n: number): boolean => a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32");
+  if (into !== null && fits(into.gx, sizes.gx) && fits(into.saved, sizes.saved) && fits(into.states, sizes.states) && (sizes.dgh === 0 || fits(into.dgh, sizes.dgh))) return into;
+  return {
+    gx: floatBuffer(dtype, sizes.gx),
+    saved: floatBuffer(dtype, sizes.saved),
+    states: floatBuffer(dtype, sizes.states),
+    dgh: sizes.dgh === 0 ? null : floatBuffer(dtype, sizes.dgh),
+  };
+}
+
+export interface RecurrentOptions {
+  reverse: boolean;
+  /** Valid steps per example ([B], each in [1, T]), or null when all are full length. */
+  lengths: Int32Array | null;
+  /** Where to compute; the op owns them until `release` is called. */
+  buffers: DirectionBuffers;
+  /** Called when the backward has run without retainGraph: nothing reads the buffers again. */
+  release: (() => void) | null;
+}
+
+let ones32 = new Float32Array(0);
+let ones64 = new Float64Array(0);
+
+/** At least n ones, of a's type: column sums as a product (1ᵀ A) are several times faster than a loop. */
+function onesOf(a: FloatArray, n: number): FloatArray {
+  if (a instanceof Float32Array) {
+    if (ones32.length < n) ones32 = new Float32Array(n).fill(1);
+    return ones32;
+  }
+  if (ones64.length < n) ones64 = new Float64Array(n).fill(1);
+  return ones64;
+}
+
+/** Rows b of one step that are past their length. */
+function inactiveRows(lengths: Int32Array | null, t: number): number[] {
+  const out: number[] = [];
+  if (lengths !== null) for (let b = 0; b < lengths.length; b++) if (!(t < lengths[b])) out.push(b);
+  return out;
+}
+
+/**
+ * The states of one layer and direction over x (time-major [T, B, I]) as one recorded op.
+ * All tensors share one float dtype; the caller checks shapes.
+ * Example: `const states = recurrent("gru", x, null, null, cell, { reverse: false, lengths: null, buffers, release: null })`.
+ */
+export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tensor | null, p: CellParams, opts: RecurrentOptions): Tensor {
+  const spec = CELLS[kind];
+  const dtype = p.weightIh.dtype as FloatDtype;
+  const [T, B, I] = x.shape;
+  const H = p.weightHh.shape[1];
+  const GH = spec.gates * H;
+  const n = (T + 1) * B * H;
+  const { reverse, lengths } = opts;
+  const xData = floatData(x.data, dtype);
+  const wIh = floatData(p.weightIh.data, dtype);
+  const wHh = floatData(p.weightHh.data, dtype);
+  const bIh = p.biasIh && floatData(p.biasIh.data, dtype);
+  const bHh = p.biasHh && floatData(p.biasHh.data, dtype);
+  const states = opts.buffers.states.subarray(0, (spec.lstm ? 2 : 1) * n);
+  const buf: CellBuffers = {
+    batch: B,
+    hidden: H,
+    gx: opts.buffers.gx.subarray(0, T * B * GH),
+    gh: floatBuffer(dtype, B * GH),
+    bHh,
+    h: states.subarray(0, n),
+    c: spec.lstm ? states.subarray(n, 2 * n) : null,
+    saved: opts.buffers.saved,
+    dgh: opts.buffers.gx,
+    dh: floatBuffer(dtype, B * H),
+    dc: spec.lstm ? floatBuffer(dtype, B * H) : null,
+    dhOut: states,
+    dcOut: null,
+  };
+  const h0Slot = reverse ? T : 0;
+  const fill = (dst: FloatArray, src: Tensor | null): void => {
+    if (src === null) dst.fill(0, h0Slot * B * H, (h0Slot + 1) * B * H);
+    else dst.set(floatData(src.data, dtype), h0Slot * B * H);
+  };
+  fill(buf.h, h0);
+  if (buf.c !== null) fill(buf.c, c0);
+
+  // Gx = X W_ihᵀ + b_ih, all T·B rows at once
+  const rows = T * B;
+  if (bIh !== null) for (let r = 0; r < rows; r++) buf.gx.set(bIh, r * GH);
+  kernels.gemm(false, true, rows, GH, I, xData, 0, wIh, 0, buf.gx, 0, bIh !== null);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    const from = reverse ? t + 1 : t;
+    const to = reverse ? t : t + 1;
+    // gh = h W_hhᵀ, then the cell's gates and new state
+    kernels.gemm(false, true, B, GH, H, buf.h, from * B * H, wHh, 0, buf.gh, 0, false);
+    kernels[spec.forward](buf, t, from, to);
+    for (const b of inactiveRows(lengths, t)) {
+      buf.h.copyWithin((to * B + b) * H, (from * B + b) * H, (from * B + b + 1) * H);
+      buf.c?.copyWithin((to * B + b) * H, (from * B + b) * H, (from * B + b + 1) * H);
+    }
+  }
+
+  const inputs: Tensor[] = [x];
+  if (h0 !== null) inputs.push(h0);
+  if (c0 !== null) inputs.push(c0);
+  const wAt = inputs.length;
+  inputs.push(p.weightIh, p.weightHh);
+  if (p.biasIh !== null) inputs.push(p.biasIh);
+  if (p.biasHh !== null) inputs.push(p.biasHh);
+  const shape = spec.lstm ? [2, T + 1, B, H] : [T + 1, B, H];
+
+  return record("recurrent", inputs, states, shape, (g, retainGraph) => {
+    const dout = floatData(g.data, dtype);
+    buf.dhOut = dout.subarray(0, n);
+    buf.dcOut = spec.lstm ? dout.subarray(n, 2 * n) : null;
+    buf.dgh = kind === "gru" ? opts.buffers.dgh!.subarray(0, T * B * GH) : buf.gx;
+    buf.dh.fill(0);
+    buf.dc?.fill(0);
+    const carried = floatBuffer(dtype, B * H);
+    const carriedC = spec.lstm ? floatBuffer(dtype, B * H) : null;
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? k : T - 1 - k;
+      const from = reverse ? t + 1 : t;
+      const to = reverse ? t : t + 1;
+      // a row past its length passes d h_to (and d c_to) on to h_from unchanged
+      const idle = inactiveRows(lengths, t);
+      for (const b of idle) {
+        for (let j = b * H; j < (b + 1) * H; j++) {
+          carried[j] = buf.dhOut[to * B * H + j] + buf.dh[j];
+          if (carriedC !== null) carriedC[j] = buf.dcOut![to * B * H + j] + buf.dc![j];
+        }
+      }
+      kernels[spec.backward](buf, t, from, to);
+      for (const b of idle) {
+        buf.gx.fill(0, (t * B + b) * GH, (t * B + b + 1) * GH);
+        buf.dgh.fill(0, (t * B + b) * GH, (t * B + b + 1) * GH);
+      }
+      // dh_from += dGh_t W_hh
+      kernels.gemm(false, false, B, H, GH, buf.dgh, t * B * GH, wHh, 0, buf.dh, 0, true);
+      for (const b of idle) {
+        buf.dh.set(carried.subarray(b * H, (b + 1) * H), b * H);
+        if (carriedC !== null) buf.dc!.set(carriedC.subarray(b * H, (b + 1) * H), b * H);
+      }
+    }
+    const grads: (Tensor | null)[] = new Array(inputs.length).fill(null);
+    const dGx = buf.gx;
+    const dGh = buf.dgh;
+    const out = (t: Tensor, fill: (d: FloatArray) => void): Tensor | null => {
+      if (!t.requiresGrad) return null;
+      const d = freshGrad(dtype, t.shape);
+      fill(d.data.data as FloatArray);
+      return d;
+    };
+    // dX = dGx W_ih
+    grads[0] = out(x, (d) => kernels.gemm(false, false, rows, I, GH, dGx, 0, wIh, 0, d, 0, false));
+    // d h0 = what reached slot h0 from the steps, plus the gradient on that slot itself
+    const initial = (t: Tensor, d: FloatArray, outer: FloatArray) =>
+      out(t, (dst) => {
+        for (let j = 0; j < B * H; j++) dst[j] = d[j] + outer[h0Slot * B * H + j];
+      });
+    if (h0 !== null) grads[1] = initial(h0, buf.dh, buf.dhOut);
+    if (c0 !== null) grads[h0 !== null ? 2 : 1] = initial(c0, buf.dc!, buf.dcOut!);
+    // dW_ih = dGxᵀ X; dW_hh = dGhᵀ H_prev (the T·B previous states lie back to back from slot 0 or 1)
+    grads[wAt] = out(p.weightIh, (d) => kernels.gemm(true, false, GH, I, rows, dGx, 0, xData, 0, d, 0, false));
+    grads[wAt + 1] = out(p.weightHh, (d) => kernels.gemm(true, false, GH, H, rows, dGh, 0, buf.h, (reverse ? 1 : 0) * B * H, d, 0, false));
+    // db_ih = 1ᵀ dGx, db_hh = 1ᵀ dGh
+    let at = wAt + 2;
+    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGx, rows), 0, dGx, 0, d, 0, false));
+    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGh, rows), 0, dGh, 0, d, 0, false));
+    if (!retainGraph && opts.release !== null) opts.release();
+    return grads;
+  });
+}
