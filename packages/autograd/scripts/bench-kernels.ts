@@ -5,12 +5,13 @@
 // gflops: n×n×n GFLOP/s, wasm (with copies) / wasm kernel alone / JS / naive.
 // copy:   what the copies in and out cost at RNN sizes (µs per call, share of the call).
 // small:  wasm vs JS per call for tiny products (where MIN_WORK should sit).
-// rnn:    one RNN step forward + backward: all-JS, JS step on the wasm gemm, wasm step.
+// rnn:    one cell step's pointwise forward + backward (RNN, GRU, LSTM), JS against wasm.
 // softmax: the softmax-cross-entropy forward, JS against wasm, ns per logit.
 
 import { gemmJs, gemmNaive, type Gemm } from "../src/kernels/matmul.js";
 import { kernels, useKernels } from "../src/kernels/index.js";
-import { rnnStepBackwardJs, rnnStepForwardJs, type RnnStepDims } from "../src/kernels/rnn-step.js";
+import * as cells from "../src/kernels/cells.js";
+import type { CellBuffers } from "../src/kernels/cells.js";
 import { softmaxXentForwardJs, type SoftmaxXentSpec } from "../src/kernels/softmax-xent.js";
 import { makeSoftmaxXentWasm } from "../src/kernels/wasm/softmax-xent.js";
 import { makeGemmWasm } from "../src/kernels/wasm/gemm.js";
@@ -19,6 +20,11 @@ import { align64, wasmHeap } from "../src/kernels/wasm/module.js";
 if (wasmHeap === null) throw new Error("WebAssembly SIMD kernels unavailable");
 const heap = wasmHeap;
 const gemmWasm = makeGemmWasm(heap);
+const jsCells = {
+  rnnTanhForward: cells.rnnTanhForwardJs, rnnTanhBackward: cells.rnnTanhBackwardJs,
+  gruForward: cells.gruForwardJs, gruBackward: cells.gruBackwardJs,
+  lstmForward: cells.lstmForwardJs, lstmBackward: cells.lstmBackwardJs,
+};
 type Arr = Float32Array | Float64Array;
 
 function median(xs: number[]): number {
@@ -165,28 +171,28 @@ function small(): void {
 }
 
 function rnn(): void {
-  console.log("one RNN step, forward + backward, µs (median)");
-  console.log("workload".padEnd(28) + "  all-js  js-step+wasm-gemm  wasm-step");
+  console.log("one cell step's pointwise forward + backward (the gemms excluded), µs (median)");
+  console.log("cell, B, H".padEnd(28) + "       js     wasm");
+  const cells = { rnnTanh: [1, 0], gru: [3, 4], lstm: [4, 5] } as const;
   for (const f32 of dtypes) {
     const Ctor = f32 ? Float32Array : Float64Array;
-    for (const [name, B, I, H] of [["W1 B32 I65 H128", 32, 65, 128], ["W2 B64 I65 H512", 64, 65, 512], ["W3 B64 I16 H64", 64, 16, 64]] as const) {
-      const d: RnnStepDims = { batch: B, input: I, hidden: H, relu: false, lengths: null, t: 0 };
-      const x = rand(Ctor, B * I), h = rand(Ctor, B * H), wIh = rand(Ctor, H * I), wHh = rand(Ctor, H * H), bIh = rand(Ctor, H), bHh = rand(Ctor, H);
-      const hOut = new Ctor(B * H), dout = rand(Ctor, B * H);
-      const grads = { dx: new Ctor(B * I), dxOff: 0, dh: new Ctor(B * H), dWIh: new Ctor(H * I), dWHh: new Ctor(H * H), dbIh: new Ctor(H), dbHh: new Ctor(H) };
-      // useKernels decides what kernels.gemm (inside the JS step) and kernels.rnnStep* are.
-      // Switching it inside the timed loop would deoptimize the call sites, so the all-JS
-      // step is timed on its own and the two wasm variants interleaved.
-      const step = (fused: boolean) => () => {
-        (fused ? kernels.rnnStepForward : rnnStepForwardJs)(hOut, d, x, 0, h, 0, wIh, wHh, bIh, bHh);
-        (fused ? kernels.rnnStepBackward : rnnStepBackwardJs)(grads, d, dout, hOut, x, 0, h, 0, wIh, wHh);
-      };
-      useKernels("js");
-      const [tJs] = timeCases([{ name: "js", run: step(false) }], 11, 0.03);
-      useKernels("wasm");
-      const t = [tJs, ...timeCases([{ name: "js+wasm gemm", run: step(false) }, { name: "wasm", run: step(true) }], 21, 0.03)];
-      const f = (s: number) => (s * 1e6).toFixed(1).padStart(9);
-      console.log(`${f32 ? "f32" : "f64"} ${name}`.padEnd(28) + `${f(t[0])} ${f(t[1])}         ${f(t[2])}`);
+    for (const [kind, [G, S]] of Object.entries(cells) as [keyof typeof cells, readonly [number, number]][]) {
+      for (const [B, H] of [[32, 128], [64, 512], [64, 64]]) {
+        const n = B * H;
+        const s: CellBuffers = {
+          batch: B, hidden: H, gx: rand(Ctor, G * n), gh: rand(Ctor, G * n), bHh: rand(Ctor, G * H), h: rand(Ctor, 2 * n),
+          c: rand(Ctor, 2 * n), saved: new Ctor(S * n), dgh: new Ctor(G * n), dh: rand(Ctor, n), dc: rand(Ctor, n), dhOut: rand(Ctor, 2 * n), dcOut: rand(Ctor, 2 * n),
+        };
+        const step = (k: "js" | "wasm") => () => {
+          const set = k === "js" ? jsCells : kernels;
+          set[`${kind}Forward`](s, 0, 0, 1);
+          set[`${kind}Backward`](s, 0, 0, 1);
+        };
+        useKernels("wasm");
+        const t = timeCases([{ name: "js", run: step("js") }, { name: "wasm", run: step("wasm") }], 21, 0.03);
+        const f = (x: number) => (x * 1e6).toFixed(1).padStart(9);
+        console.log(`${f32 ? "f32" : "f64"} ${kind} B${B} H${H}`.padEnd(28) + `${f(t[0])}${f(t[1])}`);
+      }
     }
   }
 }

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { randn, tensor, zeros } from "@unroll/autograd";
-import { Embedding, lastValid, Linear, RNN, RNNCell } from "../src/index.js";
+import { Dropout, Embedding, GRU, GRUCell, lastValid, Linear, LSTM, LSTMCell, RNN, RNNCell } from "../src/index.js";
 
 describe("RNN", () => {
   const rnn = new RNN(4, 3, { numLayers: 2 });
@@ -95,5 +95,66 @@ describe("lastValid", () => {
     const out = tensor([[[1], [2], [3]], [[4], [5], [6]]]);
     expect(lastValid(out, tensor([2, 3], { dtype: "int32" })).toArray()).toEqual([[2], [6]]);
     expect(lastValid(out).toArray()).toEqual([[3], [6]]);
+  });
+});
+
+describe("GRU and LSTM", () => {
+  const gru = new GRU(4, 3, { numLayers: 2, bidirectional: true });
+  const lstm = new LSTM(4, 3, { numLayers: 2 });
+  const x = randn([2, 5, 4]);
+
+  it("wrong x, h0 or c0 rank or size, naming the module and both shapes", () => {
+    expect(() => gru.forward(randn([5, 4]))).toThrow("GRU: x is [5,4] but expected [B,T,4] (batch, time, inputSize)");
+    expect(() => lstm.forward(randn([2, 5, 3]))).toThrow("LSTM: x is [2,5,3] but expected [B,T,4] (batch, time, inputSize)");
+    expect(() => gru.forward(x, zeros([2, 2, 3]))).toThrow("GRU: h0 is [2,2,3] but expected [4,2,3] (numLayers·2, batch, hiddenSize)");
+    expect(() => lstm.forward(x, { h: zeros([2, 2, 3]), c: zeros([2, 3, 3]) })).toThrow("LSTM: state.c is [2,3,3] but expected [2,2,3] (numLayers, batch, hiddenSize)");
+    expect(() => lstm.forward(x, { h: zeros([2, 2]), c: zeros([2, 2, 3]) })).toThrow("LSTM: state.h is [2,2] but expected [2,2,3]");
+    expect(() => new GRUCell(4, 3).forward(randn([2, 3]))).toThrow("GRUCell: x is [2,3] but expected [B,4] (batch, inputSize)");
+    expect(() => new LSTMCell(4, 3).forward(randn([2, 4]), { h: zeros([2, 3]), c: zeros([3, 3]) })).toThrow("LSTMCell: c is [3,3] but expected [2,3] (batch, hiddenSize)");
+    expect(() => gru.forward(randn([2, 5, 4], { dtype: "float32" }))).toThrow("GRU: x is float32 but the parameters are float64");
+  });
+
+  it("an LSTM state without c, or an RNN / GRU given { h, c }", () => {
+    const h = zeros([2, 2, 3]);
+    expect(() => lstm.forward(x, { h } as never)).toThrow("LSTM: state must be { h, c } with both tensors, but c is missing");
+    expect(() => lstm.forward(x, h as never)).toThrow(/LSTM: state must be \{ h, c \}, got a Tensor/);
+    expect(() => new LSTMCell(4, 3).forward(randn([2, 4]), { c: zeros([2, 3]) } as never)).toThrow("LSTMCell: state must be { h, c } with both tensors, but h is missing");
+    expect(() => gru.forward(x, { h, c: h } as never)).toThrow(/GRU: h0 must be a Tensor \[4,2,3\], got object \(an LSTM's \{ h, c \}\? GRU takes h0 alone\)/);
+    expect(() => new RNN(4, 3).forward(x, { h, c: h } as never)).toThrow(TypeError);
+    expect(() => new GRUCell(4, 3).forward(randn([2, 4]), { h: zeros([2, 3]), c: zeros([2, 3]) } as never)).toThrow("GRUCell: h must be a Tensor [2,3], got object");
+  });
+
+  it("dropout outside [0, 1)", () => {
+    expect(() => new GRU(2, 3, { dropout: 1 })).toThrow("GRU: dropout must be in [0, 1), got 1");
+    expect(() => new LSTM(2, 3, { dropout: -0.1 })).toThrow(RangeError);
+    expect(() => new RNN(2, 3, { dropout: Number.NaN })).toThrow(/dropout/);
+    expect(() => new Dropout(1.5)).toThrow("Dropout: p must be a number in [0, 1], got 1.5");
+  });
+
+  it("lengths out of [1, T] or of the wrong length", () => {
+    expect(() => gru.forward(x, null, { lengths: [5, 0] })).toThrow("GRU: lengths[1] is 0 but each length must be an integer in [1, 5] (T = 5)");
+    expect(() => lstm.forward(x, null, { lengths: [6, 1] })).toThrow(RangeError);
+    expect(() => lstm.forward(x, null, { lengths: [5] })).toThrow("LSTM: lengths has 1 entries but expected 2 (one per example)");
+  });
+
+  it("an unknown option name or a wrong option type", () => {
+    expect(() => new GRU(2, 3, { num_layers: 2 } as never)).toThrow('GRU: unknown option "num_layers" (did you mean "numLayers"?)');
+    expect(() => new LSTM(2, 3, { nonlinearity: "relu" } as never)).toThrow(/LSTM: unknown option "nonlinearity"/);
+    expect(() => new RNN(2, 3, { batchFirst: true } as never)).toThrow(/RNN: unknown option "batchFirst"/);
+    expect(() => new GRU(2, 3, { bidirectional: 1 } as never)).toThrow("GRU: option bidirectional must be a boolean, got 1");
+    expect(() => new LSTM(2, 3, { numLayers: "2" } as never)).toThrow('LSTM: option numLayers must be a number, got "2"');
+    expect(() => new GRUCell(2, 3, { bias: "no" } as never)).toThrow('GRUCell: option bias must be a boolean, got "no"');
+    expect(() => new LSTMCell(2, 3, { hidden: 3 } as never)).toThrow(/LSTMCell: unknown option "hidden"/);
+    expect(() => gru.forward(x, null, { length: [5, 5] } as never)).toThrow(/GRU: unknown option "length" \(did you mean "lengths"\?\)|GRU: unknown option "length"/);
+    expect(() => new LSTM(2, 3, { rng: 5 } as never)).toThrow("LSTM: option rng must be an Rng (from createRng), got 5");
+  });
+
+  it("nothing is recorded or changed by a rejected call", () => {
+    const before = lstm.parameters().map((p) => p.toTypedArray());
+    expect(() => lstm.forward(x, { h: zeros([1, 2, 3]), c: zeros([2, 2, 3]) })).toThrow();
+    lstm.parameters().forEach((p, i) => {
+      expect(p.grad).toBeNull();
+      expect(p.toTypedArray()).toEqual(before[i]);
+    });
   });
 });

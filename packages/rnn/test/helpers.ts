@@ -24,9 +24,9 @@ export interface Fixture {
 
 const dir = join(import.meta.dirname, "fixtures");
 
-/** Every fixture whose file name starts with `prefix`: the golden ones, then fixtures/extra (from its make_extra.py). */
+/** Every fixture whose file name starts with `prefix`: the golden ones, then fixtures/extra and fixtures/gated (from their make_*.py). */
 export function fixtures(prefix: string): Fixture[] {
-  return [dir, join(dir, "extra")].flatMap((folder) =>
+  return [dir, join(dir, "extra"), join(dir, "gated")].flatMap((folder) =>
     readdirSync(folder)
       .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
       .sort()
