@@ -5,7 +5,7 @@ export { Tensor } from "./methods.js";
 export { noGrad, isGradEnabled } from "./engine.js";
 export { tensor, zeros, ones, full, arange, randn, rand, uniform, type TensorOptions, type NestedArray } from "./creation.js";
 export { setDefaultDtype, getDefaultDtype, type Dtype, type FloatDtype, type TypedArray, type FloatArray } from "./dtype.js";
-export { createRng, manualSeed, getDefaultRng, type Rng } from "./random.js";
+export { createRng, manualSeed, getDefaultRng, type Rng, type RngState } from "./random.js";
 export { add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, to, clone } from "./ops/elementwise.js";
 export { matmul } from "./ops/matmul.js";
 export { sum, mean, max, argmax, logSumExp, softmax, logSoftmax } from "./ops/reduce.js";
@@ -35,3 +35,12 @@ export { OneCycleLR, type OneCycleLROptions } from "./optim/one-cycle.js";
 export { SequentialLR, type SequentialLROptions } from "./optim/sequential.js";
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from "./clip.js";
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  CHECKPOINT_FORMAT,
+  type CheckpointModel,
+  type CheckpointParts,
+  type LoadCheckpointTargets,
+  type Scheduler,
+} from "./checkpoint.js";

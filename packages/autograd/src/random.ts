@@ -12,6 +12,18 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /** A copy of the generator's state (JSON-safe), as `torch.Generator.get_state`. */
+  getState(): RngState;
+  /** Continue from a state from `getState()`, as `torch.Generator.set_state`. */
+  setState(state: RngState): void;
+}
+
+/** The state of an Rng: seedrandom's ARC4 state and the spare normal of Box-Muller. */
+export interface RngState {
+  i: number;
+  j: number;
+  S: number[];
+  spare: number | null;
 }
 
 /** A new generator: the same seed gives the same numbers, bit for bit. Example: `randn([2, 3], { rng: createRng(42) })`. */
@@ -19,7 +31,7 @@ export function createRng(seed: number | string): Rng {
   if (typeof seed !== "number" && typeof seed !== "string") {
     throw new TypeError(`createRng: seed must be a number or a string, got ${typeof seed}`);
   }
-  const prng = seedrandom(String(seed));
+  let prng = seedrandom(String(seed), { state: true });
   let spare: number | null = null;
   return {
     random: () => prng(),
@@ -38,7 +50,32 @@ export function createRng(seed: number | string): Rng {
       return r * Math.cos(2 * Math.PI * v);
     },
     int: (n: number) => Math.floor(prng() * n),
+    getState(): RngState {
+      const { i, j, S } = prng.state() as { i: number; j: number; S: number[] };
+      return { i, j, S: S.slice(), spare };
+    },
+    setState(state: RngState): void {
+      const { i, j, S } = checkRngState(state);
+      prng = seedrandom("", { state: { i, j, S: S.slice() } });
+      spare = state.spare;
+    },
   };
+}
+
+function checkRngState(state: unknown): RngState {
+  const s = state as RngState;
+  const byte = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 256;
+  const ok =
+    s !== null &&
+    typeof s === "object" &&
+    byte(s.i) &&
+    byte(s.j) &&
+    Array.isArray(s.S) &&
+    s.S.length === 256 &&
+    s.S.every(byte) &&
+    (s.spare === null || (typeof s.spare === "number" && Number.isFinite(s.spare)));
+  if (!ok) throw new TypeError(`Rng.setState: expected a state from getState() ({ i, j, S: 256 bytes, spare }), got ${JSON.stringify(state)?.slice(0, 60) ?? String(state)}`);
+  return s;
 }
 
 let defaultRng = createRng(0);

@@ -47,6 +47,11 @@ export abstract class LRScheduler {
     }
   }
 
+  /** The kind of scheduler (`"StepLR"`, ...), as stored in checkpoints. */
+  get kind(): string {
+    return this.name;
+  }
+
   /** The lr of each group after the last step. */
   getLastLr(): number[] {
     return this.lastLr.slice();

@@ -58,6 +58,11 @@ export class SequentialLR {
     this.lastLr = s.getLastLr();
   }
 
+  /** `SequentialLR(LinearLR, CosineAnnealingLR)`, as stored in checkpoints. */
+  get kind(): string {
+    return `SequentialLR(${this.schedulers.map((s) => s.kind).join(", ")})`;
+  }
+
   getLastLr(): number[] {
     return this.lastLr.slice();
   }
