@@ -1,13 +1,15 @@
 // The graph: `record` joins an op's output to it, `backward` walks it in reverse
 // topological order, adds (+=) each gradient into its input, and undoes broadcasting
 // in one place (`unbroadcast`). Who may reuse a gradient's buffer: grad-buffers.ts.
+// With createGraph the same walk runs each op's differentiable rule with recording on,
+// so the gradients have a graph of their own (higher-order gradients).
 
 import { allocate, type TypedArray } from "./dtype.js";
 import { freshGrad, isOwned, own, recycle, settle } from "./grad-buffers.js";
 import { flat, fmt, isPacked, sameShape, view, type View } from "./strides.js";
-import { Tensor, type BackwardFn, type Node } from "./tensor.js";
+import { describeValue, Tensor, type BackwardFn, type DifferentiableBackwardFn, type Node } from "./tensor.js";
 
-/** How a recorded op treats the gradient it is given. */
+/** How a recorded op treats the gradient it is given, and how it is differentiated twice. */
 export interface RecordOptions {
   /**
    * The backward keeps a reference to dout (or its buffer) after it returns. By default
@@ -15,6 +17,31 @@ export interface RecordOptions {
    * is fine), and the engine may then recycle its buffer.
    */
   keepsDout?: boolean;
+  /**
+   * The rule that backward with createGraph uses, written with Tensor ops so that it is
+   * recorded too: a function `(dout, out) => grads`, or `true` when `backward` itself
+   * only calls Tensor ops. Without it (or with `noDoubleBackward`), createGraph through
+   * the op is an error: the raw rule's gradients would have no graph.
+   */
+  differentiable?: true | DifferentiableBackwardFn;
+  /** The op has no differentiable rule: the text says what to use instead, for the createGraph error. */
+  noDoubleBackward?: string;
+}
+
+/** The options of `backward`. */
+export interface BackwardOptions {
+  /** Keep the graph for another backward. Default: createGraph. */
+  retainGraph?: boolean;
+  /** Record the backward pass, so that the gradients can be differentiated again. Default false. */
+  createGraph?: boolean;
+}
+
+/** A tensor hook: gets the gradient of its tensor and may return a replacement. */
+export type GradHook = (grad: Tensor) => Tensor | void | undefined | null;
+
+/** What `registerHook` returns. */
+export interface HookHandle {
+  remove(): void;
 }
 
 let gradEnabled = true;
@@ -35,6 +62,17 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
+/** Run `fn` recording a graph even inside `noGrad`, as `torch.enable_grad()`. Example: `enableGrad(() => grad(f)(x))`. */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
 /**
  * Record an op: wrap `data` (a packed buffer of `shape`, or a view) as the output and,
  * when grad is on and an input needs it, attach `backward`. Fused ops in other packages
@@ -43,58 +81,207 @@ export function isGradEnabled(): boolean {
 export function record(op: string, inputs: Tensor[], data: TypedArray | View, shape: readonly number[], backward: BackwardFn, opts?: RecordOptions): Tensor {
   const v = ArrayBuffer.isView(data) ? view(data as TypedArray, shape) : (data as View);
   let node: Node | null = null;
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) node = { op, inputs, backward, keepsDout: opts?.keepsDout === true };
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    if (opts !== undefined) checkRecordOptions(op, opts);
+    node = {
+      op,
+      inputs,
+      backward,
+      keepsDout: opts?.keepsDout === true,
+      differentiable: opts?.differentiable ?? null,
+      noDoubleBackward: opts?.noDoubleBackward ?? null,
+    };
+  }
   return new Tensor(v, false, node);
 }
 
+// A plain loop rather than the options helper: record runs once per op.
+function checkRecordOptions(op: string, opts: RecordOptions): void {
+  for (const key in opts) {
+    if (key !== "keepsDout" && key !== "differentiable" && key !== "noDoubleBackward") {
+      throw new TypeError(`record: unknown option "${key}" (expected keepsDout, differentiable, noDoubleBackward)`);
+    }
+  }
+  const d = opts.differentiable;
+  if (d !== undefined && d !== true && typeof d !== "function") throw new TypeError(`record: differentiable must be true or a function, got ${describeValue(d)}`);
+  if (d !== undefined && opts.noDoubleBackward !== undefined) throw new TypeError(`record: ${op} declares both differentiable and noDoubleBackward`);
+}
+
 /**
- * Accumulate d(root)/d(leaf) into every leaf's `.grad`. A one-element root needs no `grad`;
- * otherwise pass the gradient flowing in from above, shaped like root.
+ * The options that give an op its rule for createGraph (RecordOptions.differentiable).
+ * Example: `record("cube", [x], y, x.shape, raw, differentiable((g) => [g.mul(x.pow(2)).mul(3)]))`.
  */
-export function backward(root: Tensor, grad?: Tensor | number, opts: { retainGraph?: boolean } = {}): void {
-  const retainGraph = opts.retainGraph ?? false;
+export function differentiable(rule: DifferentiableBackwardFn): RecordOptions {
+  // A plain call: an arrow written as an object property would be renamed per call in dev builds.
+  return { differentiable: rule };
+}
+
+const hooks = new WeakMap<Tensor, GradHook[]>();
+// Registered and not removed: while 0, backward skips the lookup per tensor.
+let liveHooks = 0;
+
+/**
+ * Run `fn(grad)` when backward computes t's gradient (the total over all its uses); a
+ * returned tensor replaces it. On a leaf it runs before the gradient is added to .grad.
+ */
+export function registerHook(t: Tensor, fn: GradHook): HookHandle {
+  if (typeof fn !== "function") throw new TypeError(`registerHook: the hook must be a function, got ${describeValue(fn)}`);
+  if (!t.requiresGrad) throw new Error(`registerHook: cannot register a hook on a tensor that does not require grad (shape ${fmt(t.shape)})`);
+  let list = hooks.get(t);
+  if (list === undefined) hooks.set(t, (list = []));
+  list.push(fn);
+  liveHooks++;
+  return {
+    remove() {
+      const at = list.indexOf(fn);
+      if (at < 0) return;
+      list.splice(at, 1);
+      liveHooks--;
+    },
+  };
+}
+
+/** Pass g through t's hooks, in the order they were registered. */
+function runHooks(t: Tensor, g: Tensor, list: readonly GradHook[]): Tensor {
+  // A hook may keep g: the engine must no longer write into or recycle it.
+  own(g, false);
+  for (const fn of list.slice()) {
+    const r = fn(g);
+    if (r === undefined || r === null) continue;
+    if (!(r instanceof Tensor)) throw new TypeError(`registerHook: a hook must return a Tensor or nothing, got ${describeValue(r)}`);
+    if (!sameShape(r.shape, t.shape)) throw new Error(`registerHook: the hook returned a gradient of shape ${fmt(r.shape)} but the tensor is ${fmt(t.shape)}`);
+    if (r.dtype !== g.dtype) throw new TypeError(`registerHook: the hook returned a ${r.dtype} gradient but the tensor is ${g.dtype}`);
+    g = r;
+  }
+  return g;
+}
+
+/**
+ * Accumulate d(root)/d(leaf) into every leaf's `.grad`. A one-element root needs no `grad`
+ * (then the options may come first); otherwise pass the gradient flowing in from above,
+ * shaped like root.
+ */
+export function backward(root: Tensor, grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions): void {
+  if (typeof grad === "object" && grad !== null && Object.getPrototypeOf(grad) === Object.prototype && opts === undefined) {
+    opts = grad as BackwardOptions;
+    grad = undefined;
+  }
+  const { retainGraph, createGraph } = backwardOptions("backward", opts ?? {});
   if (!root.requiresGrad) {
     throw new Error(`backward: the tensor does not require grad (shape ${fmt(root.shape)}); create its inputs with { requiresGrad: true }`);
   }
-  const pending = new Map<Tensor, Tensor>([[root, seedGrad(root, grad)]]);
+  walk("backward", root, seedGrad("backward", root, grad as Tensor | number | undefined), null, retainGraph, createGraph);
+}
+
+function backwardOptions(op: string, opts: BackwardOptions): { retainGraph: boolean; createGraph: boolean } {
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object, got ${describeValue(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (key !== "retainGraph" && key !== "createGraph") throw new TypeError(`${op}: unknown option "${key}" (expected retainGraph, createGraph)`);
+  }
+  const { createGraph = false } = opts;
+  if (typeof createGraph !== "boolean") throw new TypeError(`${op}: createGraph must be true or false, got ${describeValue(createGraph)}`);
+  const { retainGraph = createGraph } = opts;
+  if (typeof retainGraph !== "boolean") throw new TypeError(`${op}: retainGraph must be true or false, got ${describeValue(retainGraph)}`);
+  return { retainGraph, createGraph };
+}
+
+/**
+ * d(root)/d(inputs[i]) for the gradient `gradOutputs` flowing into root (ones when root
+ * has one element), as torch.autograd.grad: no .grad changes. null where no gradient
+ * reaches an input. Used by grad() and gradgradcheck.
+ */
+export function gradients(
+  op: string,
+  root: Tensor,
+  inputs: readonly Tensor[],
+  opts: { gradOutputs?: Tensor; createGraph?: boolean; retainGraph?: boolean } = {},
+): (Tensor | null)[] {
+  const { gradOutputs, createGraph = false, retainGraph = createGraph } = opts;
+  if (!root.requiresGrad) throw new Error(`${op}: the output does not require grad (shape ${fmt(root.shape)})`);
+  const targets = new Map<Tensor, number>();
+  inputs.forEach((t, i) => {
+    if (!t.requiresGrad) throw new Error(`${op}: inputs[${i}] does not require grad`);
+    targets.set(t, i);
+  });
+  const captured = new Array<Tensor | null>(inputs.length).fill(null);
+  walk(op, root, seedGrad(op, root, gradOutputs), { targets, captured }, retainGraph, createGraph);
+  return captured;
+}
+
+/**
+ * True when root's graph reaches a leaf that requires grad without passing through
+ * `inputs`: then d root / d inputs may depend on it (a closed-over parameter, an outer
+ * grad's input), and grad() records its pass so that the result stays differentiable.
+ */
+export function dependsOnOthers(root: Tensor, inputs: ReadonlySet<Tensor>): boolean {
+  const seen = new Set<Tensor>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const t = stack.pop() as Tensor;
+    if (seen.has(t) || inputs.has(t) || !t.requiresGrad) continue;
+    seen.add(t);
+    if (t.gradFn === null) return true;
+    for (const x of t.gradFn.inputs) stack.push(x);
+  }
+  return false;
+}
+
+/** The tensors whose gradients grad() asked for, and where they go. */
+interface Capture {
+  targets: Map<Tensor, number>;
+  captured: (Tensor | null)[];
+}
+
+/**
+ * The backward pass. Without `capture`, gradients are added into the leaves' .grad;
+ * with it, only the targets' gradients are computed (the parts of the graph that lead
+ * to them) and returned, and no .grad changes.
+ */
+function walk(op: string, root: Tensor, seed: Tensor, capture: Capture | null, retainGraph: boolean, createGraph: boolean): void {
+  const pending = new Map<Tensor, Tensor>([[root, seed]]);
   const order = topoOrder(root);
-  checkGraph(order);
+  const needed = capture === null ? null : leadingTo(order, capture.targets);
+  checkGraph(op, order, needed, createGraph);
   const counts = new Map<ArrayBufferLike, number>();
   const previous = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = createGraph;
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      const g = pending.get(t);
+      let g = pending.get(t);
       if (g === undefined) continue;
       pending.delete(t);
+      const list = liveHooks > 0 ? hooks.get(t) : undefined;
+      if (list !== undefined && list.length > 0) g = runHooks(t, g, list);
       const node = t.gradFn;
-      if (node === null) {
-        accumulate(t, g, true);
+      if (capture !== null) {
+        const k = capture.targets.get(t);
+        if (k !== undefined) capture.captured[k] = own(g, false);
+        if (node === null) continue;
+      } else if (node === null) {
+        accumulate(t, g, true, createGraph);
         continue;
+      } else if (t.retainsGrad) {
+        accumulate(t, g, false, createGraph);
       }
-      if (t.retainsGrad) accumulate(t, g, false);
-      // The rule may return g itself or views of it: settle decides ownership afresh.
-      const gOwned = isOwned(g);
-      own(g, false);
-      const grads = (node.backward as BackwardFn)(g, retainGraph);
-      settle(grads, g, gOwned && !node.keepsDout, counts);
+      const grads = createGraph ? differentiableGrads(node, g, t, retainGraph) : rawGrads(node, g, retainGraph, counts);
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
         const gk = grads[k];
         if (gk === null || gk === undefined) continue;
-        if (!input.requiresGrad) {
+        if (!input.requiresGrad || (needed !== null && !needed.has(input))) {
           recycle(gk);
           continue;
         }
-        const shaped = unbroadcast(gk, input.shape);
+        const shaped = createGraph ? unbroadcastGraph(gk, input.shape) : unbroadcast(gk, input.shape);
         if (shaped !== gk) recycle(gk);
         const prev = pending.get(input);
-        pending.set(input, prev === undefined ? shaped : addPending(prev, shaped));
+        pending.set(input, prev === undefined ? shaped : createGraph ? prev.add(shaped) : addPending(prev, shaped));
       }
       if (!retainGraph) {
         node.inputs = [];
         node.backward = null;
+        node.differentiable = null;
       }
     }
   } finally {
@@ -102,19 +289,47 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: { retainGra
   }
 }
 
-function seedGrad(root: Tensor, grad: Tensor | number | undefined): Tensor {
+/** The raw rule, with the buffer ownership of its gradients settled (grad-buffers.ts). */
+function rawGrads(node: Node, g: Tensor, retainGraph: boolean, counts: Map<ArrayBufferLike, number>): (Tensor | null)[] {
+  // The rule may return g itself or views of it: settle decides ownership afresh.
+  const gOwned = isOwned(g);
+  own(g, false);
+  const grads = (node.backward as BackwardFn)(g, retainGraph);
+  settle(grads, g, gOwned && !node.keepsDout, counts);
+  return grads;
+}
+
+/** The differentiable rule, run with recording on; nothing it returns is owned by the engine. */
+function differentiableGrads(node: Node, g: Tensor, out: Tensor, retainGraph: boolean): (Tensor | null)[] {
+  const rule = node.differentiable as true | DifferentiableBackwardFn;
+  const grads = rule === true ? (node.backward as BackwardFn)(g, retainGraph) : rule(g, out);
+  for (const gk of grads) if (gk) own(gk, false);
+  return grads;
+}
+
+/** The tensors of `order` from which a target can be reached (each target included). */
+function leadingTo(order: readonly Tensor[], targets: ReadonlyMap<Tensor, number>): Set<Tensor> {
+  const needed = new Set<Tensor>();
+  // Inputs come before outputs in `order`, so one pass suffices.
+  for (const t of order) {
+    if (targets.has(t) || (t.gradFn !== null && t.gradFn.inputs.some((x) => needed.has(x)))) needed.add(t);
+  }
+  return needed;
+}
+
+function seedGrad(op: string, root: Tensor, grad: Tensor | number | undefined): Tensor {
   if (grad === undefined || typeof grad === "number") {
     if (root.size !== 1) {
       throw new Error(grad === undefined
-        ? `backward: the output has shape ${fmt(root.shape)}; pass a gradient of that shape (only a one-element output needs none)`
-        : `backward: a number gradient needs a one-element output, but the output is ${fmt(root.shape)}`);
+        ? `${op}: the output has shape ${fmt(root.shape)}; pass a gradient of that shape (only a one-element output needs none)`
+        : `${op}: a number gradient needs a one-element output, but the output is ${fmt(root.shape)}`);
     }
     const one = allocate(root.dtype, 1);
     one[0] = grad ?? 1;
     return new Tensor(view(one, root.shape));
   }
-  if (!(grad instanceof Tensor)) throw new TypeError(`backward: grad must be a Tensor or a number`);
-  if (!sameShape(grad.shape, root.shape)) throw new Error(`backward: grad is ${fmt(grad.shape)} but the output is ${fmt(root.shape)}`);
+  if (!(grad instanceof Tensor)) throw new TypeError(`${op}: grad must be a Tensor or a number`);
+  if (!sameShape(grad.shape, root.shape)) throw new Error(`${op}: grad is ${fmt(grad.shape)} but the output is ${fmt(root.shape)}`);
   return grad;
 }
 
@@ -146,16 +361,25 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Check the whole graph before any .grad changes. */
-function checkGraph(order: readonly Tensor[]): void {
+/** Check the graph that the pass will walk (`needed`, or all of it) before any .grad changes. */
+function checkGraph(op: string, order: readonly Tensor[], needed: ReadonlySet<Tensor> | null, createGraph: boolean): void {
   for (const t of order) {
-    if (t.grad !== null && !sameShape(t.grad.shape, t.shape)) {
-      throw new Error(`backward: the existing .grad has shape ${fmt(t.grad.shape)} but the tensor is ${fmt(t.shape)}`);
+    if (needed !== null && !needed.has(t)) continue;
+    if (needed === null && t.grad !== null && !sameShape(t.grad.shape, t.shape)) {
+      throw new Error(`${op}: the existing .grad has shape ${fmt(t.grad.shape)} but the tensor is ${fmt(t.shape)}`);
     }
-    if (t.gradFn !== null && t.gradFn.backward === null) {
+    const node = t.gradFn;
+    if (node !== null && node.backward === null) {
       throw new Error(
-        `backward: part of this graph was already freed by an earlier backward (shape ${fmt(t.shape)}); ` +
+        `${op}: part of this graph was already freed by an earlier backward (shape ${fmt(t.shape)}); ` +
           `call detach() on state carried between chunks, or pass { retainGraph: true } to the first backward`,
+      );
+    }
+    if (createGraph && node !== null && node.differentiable === null) {
+      throw new Error(
+        node.noDoubleBackward !== null
+          ? `${node.op}: createGraph is not supported through this op; ${node.noDoubleBackward}`
+          : `${node.op}: createGraph is not supported through this op: its backward is not declared differentiable (record it with { differentiable })`,
       );
     }
   }
@@ -173,6 +397,19 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   }
   const out = freshGrad(g.dtype, shape);
   sumTo(out.buffer, shape, flat(g.view), g.shape);
+  return out;
+}
+
+/** unbroadcast with Tensor ops, so that it is recorded under createGraph. */
+function unbroadcastGraph(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  if (lead < 0 || shape.some((s, i) => s !== 1 && s !== g.shape[lead + i])) {
+    throw new Error(`backward: a gradient of shape ${fmt(g.shape)} cannot be summed back to ${fmt(shape)}`);
+  }
+  let out = g;
+  for (let i = 0; i < lead; i++) out = out.sum(0);
+  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && out.shape[i] !== 1) out = out.sum(i, true);
   return out;
 }
 
@@ -211,17 +448,20 @@ function addInto(a: Tensor, b: Tensor): Tensor {
 /**
  * Accumulate `g` into `t.grad` in place (+=): a leaf used at every step sums all its
  * contributions. With `consume`, an owned `g` is adopted as the first .grad or recycled.
+ * Under createGraph, and into a .grad that has a graph, the sum is out of place (recorded).
  */
-function accumulate(t: Tensor, g: Tensor, consume: boolean): void {
+function accumulate(t: Tensor, g: Tensor, consume: boolean, createGraph: boolean): void {
+  if (createGraph) {
+    t.grad = t.grad !== null ? t.grad.add(g) : g.requiresGrad ? g : copyOf(g, t);
+    return;
+  }
   if (t.grad === null) {
     if (consume && isOwned(g) && g.dtype === t.dtype && isPacked(g.view) && sameShape(g.shape, t.shape)) {
       t.grad = own(g, false);
       return;
     }
-    const copy = allocate(t.dtype, t.size);
-    copy.set(flat(g.view));
-    t.grad = new Tensor(view(copy, t.shape));
-  } else if (isPacked(t.grad.view)) {
+    t.grad = copyOf(g, t);
+  } else if (isPacked(t.grad.view) && !t.grad.requiresGrad) {
     const d = t.grad.buffer;
     const src = flat(g.view);
     for (let i = 0; i < d.length; i++) d[i] += src[i];
@@ -229,6 +469,13 @@ function accumulate(t: Tensor, g: Tensor, consume: boolean): void {
     t.grad = addInto(t.grad, g);
   }
   if (consume) recycle(g);
+}
+
+/** g's values in a new buffer of t's dtype and shape. */
+function copyOf(g: Tensor, t: Tensor): Tensor {
+  const copy = allocate(t.dtype, t.size);
+  copy.set(flat(g.view));
+  return new Tensor(view(copy, t.shape));
 }
 
 /** The sum of two gradient contributions to one tensor, in place in an owned one when possible. */

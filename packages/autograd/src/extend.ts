@@ -4,8 +4,8 @@
 
 import "./methods.js";
 
-export { record, type RecordOptions } from "./engine.js";
-export type { BackwardFn, Node } from "./tensor.js";
+export { record, differentiable, type RecordOptions } from "./engine.js";
+export type { BackwardFn, DifferentiableBackwardFn, Node } from "./tensor.js";
 export { checkTensor, describeValue, fromFlat } from "./tensor.js";
 export { freshGrad } from "./grad-buffers.js";
 export { floatBuffer } from "./dtype.js";

@@ -1,11 +1,14 @@
 // Compare analytic gradients with central finite differences, with PyTorch's
 // defaults. The output is reduced to a scalar as sum(out * r) with a fixed random r,
-// so one backward pass checks every input element at once.
+// so one backward pass checks every input element at once. gradgradcheck does the
+// same for the gradient function itself (second derivatives).
 
 import { allocate } from "./dtype.js";
+import { cat, reshape } from "./ops/shape.js";
+import { checkOptions } from "./optim/spec.js";
 import { createRng } from "./random.js";
-import { flat, fmt, isPacked } from "./strides.js";
-import { noGrad } from "./engine.js";
+import { flat, fmt, isPacked, sameShape } from "./strides.js";
+import { enableGrad, gradients, noGrad } from "./engine.js";
 import { fromFlat, Tensor } from "./tensor.js";
 
 export interface GradcheckOptions {
@@ -54,18 +57,67 @@ function unravel(i: number, shape: readonly number[]): number[] {
  * Example: `expect(gradcheck((x) => x.tanh(), [randn([3], { requiresGrad: true })]).ok).toBe(true)`.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, maxFailures = 10 } = opts;
-  if (typeof fn !== "function") throw new TypeError(`gradcheck: fn must be a function`);
-  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new TypeError(`gradcheck: inputs must be an array of Tensors`);
-  const checked = inputs.map((t) => t.requiresGrad);
-  if (!checked.some(Boolean)) throw new Error(`gradcheck: no input requires grad; create them with { requiresGrad: true }`);
-  inputs.forEach((t, i) => {
-    if (t.requiresGrad && !t.isLeaf) throw new Error(`gradcheck: inputs[${i}] is not a leaf tensor`);
-    if (t.requiresGrad && !isPacked(t.view)) throw new Error(`gradcheck: inputs[${i}] ${fmt(t.shape)} must own a packed buffer (pass a fresh tensor, not a view)`);
-  });
+  checkInputs("gradcheck", fn, inputs);
+  return check("gradcheck", fn, inputs, opts);
+}
 
+function checkInputs(op: string, fn: unknown, inputs: unknown): asserts inputs is Tensor[] {
+  if (typeof fn !== "function") throw new TypeError(`${op}: fn must be a function`);
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new TypeError(`${op}: inputs must be an array of Tensors`);
+  if (!inputs.some((t: Tensor) => t.requiresGrad)) throw new Error(`${op}: no input requires grad; create them with { requiresGrad: true }`);
+  inputs.forEach((t: Tensor, i) => {
+    if (t.requiresGrad && !t.isLeaf) throw new Error(`${op}: inputs[${i}] is not a leaf tensor`);
+    if (t.requiresGrad && !isPacked(t.view)) throw new Error(`${op}: inputs[${i}] ${fmt(t.shape)} must own a packed buffer (pass a fresh tensor, not a view)`);
+  });
+}
+
+export interface GradgradcheckOptions extends GradcheckOptions {
+  /**
+   * The gradient flowing into fn's output for the first derivative, shaped like the
+   * output. Default: uniform in [-1, 1), seeded by `seed`. It is checked as an input too.
+   */
+  gradOutputs?: Tensor;
+}
+
+/**
+ * Check second derivatives, as torch.autograd.gradgradcheck: gradcheck the function
+ * (inputs, v) → d(sum(fn(inputs) · v))/d inputs, recorded with createGraph, against
+ * central differences. Failures at input index `inputs.length` concern v.
+ * Example: `expect(gradgradcheck((x) => x.tanh(), [randn([3], { requiresGrad: true })]).ok).toBe(true)`.
+ */
+export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradgradcheckOptions = {}): GradcheckReport {
+  checkInputs("gradgradcheck", fn, inputs);
+  checkOptions("gradgradcheck", opts, ["eps", "atol", "rtol", "seed", "maxFailures", "gradOutputs"]);
+  const { gradOutputs, ...rest } = opts;
+  const out = noGrad(() => fn(...inputs));
+  if (!(out instanceof Tensor)) throw new TypeError(`gradgradcheck: fn must return a Tensor`);
+  let v: Tensor;
+  if (gradOutputs === undefined) {
+    const rng = createRng(`${opts.seed ?? 0}:gradOutputs`);
+    v = fromFlat(allocate("float64", out.size).map(() => rng.random() * 2 - 1), out.shape);
+  } else {
+    if (!(gradOutputs instanceof Tensor)) throw new TypeError(`gradgradcheck: gradOutputs must be a Tensor`);
+    if (!sameShape(gradOutputs.shape, out.shape)) throw new Error(`gradgradcheck: gradOutputs is ${fmt(gradOutputs.shape)} but fn returned ${fmt(out.shape)}`);
+    v = fromFlat(gradOutputs.to("float64").toTypedArray(), out.shape);
+  }
+  v.requiresGrad = true;
+  const wrt = inputs.flatMap((t, i) => (t.requiresGrad ? [i] : []));
+  // The first derivatives of every input that requires grad, flattened into one vector.
+  const firstOrder = (...xs: Tensor[]): Tensor =>
+    enableGrad(() => {
+      const y = fn(...xs.slice(0, -1));
+      const targets = wrt.map((i) => xs[i]);
+      const gs = y.requiresGrad ? gradients("gradgradcheck", y, targets, { gradOutputs: xs[xs.length - 1], createGraph: true, retainGraph: true }) : targets.map(() => null);
+      return cat(gs.map((g, k) => reshape(g ?? fromFlat(allocate(targets[k].dtype, targets[k].size), targets[k].shape), [-1])), 0);
+    });
+  return check("gradgradcheck", firstOrder, [...inputs, v], rest);
+}
+
+function check(op: string, fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions): GradcheckReport {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, maxFailures = 10 } = opts;
+  const checked = inputs.map((t) => t.requiresGrad);
   const first = fn(...inputs);
-  if (!(first instanceof Tensor)) throw new TypeError(`gradcheck: fn must return a Tensor`);
+  if (!(first instanceof Tensor)) throw new TypeError(`${op}: fn must return a Tensor`);
   const rng = createRng(seed);
   const r = allocate("float64", first.size).map(() => rng.random() * 2 - 1);
   const rTensor = fromFlat(r, first.shape);
@@ -120,7 +172,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   const ok = failureCount === 0;
   const lines = failures.map((f) => `  inputs[${f.input}]${fmt(f.index)}: analytic ${f.analytic} vs numeric ${f.numeric}`);
   const message = ok
-    ? `gradcheck: ok (max abs error ${maxAbsError.toExponential(2)}, max rel error ${maxRelError.toExponential(2)})`
-    : `gradcheck: ${failureCount} element(s) differ (atol ${atol}, rtol ${rtol}):\n${lines.join("\n")}${failureCount > failures.length ? "\n  ..." : ""}`;
+    ? `${op}: ok (max abs error ${maxAbsError.toExponential(2)}, max rel error ${maxRelError.toExponential(2)})`
+    : `${op}: ${failureCount} element(s) differ (atol ${atol}, rtol ${rtol}):\n${lines.join("\n")}${failureCount > failures.length ? "\n  ..." : ""}`;
   return { ok, maxAbsError, maxRelError, failures, message };
 }

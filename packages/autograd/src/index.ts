@@ -2,7 +2,8 @@
 // with. What a package author needs to write a fused op is on "@unroll/autograd/extend".
 
 export { Tensor } from "./methods.js";
-export { noGrad, isGradEnabled } from "./engine.js";
+export { noGrad, isGradEnabled, enableGrad, type BackwardOptions, type GradHook, type HookHandle } from "./engine.js";
+export { grad, valueAndGrad, type GradOptions, type TensorTree } from "./functional.js";
 export { tensor, zeros, ones, full, arange, randn, rand, uniform, type TensorOptions, type NestedArray } from "./creation.js";
 export { setDefaultDtype, getDefaultDtype, type Dtype, type FloatDtype, type TypedArray, type FloatArray } from "./dtype.js";
 export { createRng, manualSeed, getDefaultRng, type Rng, type RngState } from "./random.js";
@@ -12,7 +13,7 @@ export { sum, mean, max, argmax, logSumExp, softmax, logSoftmax } from "./ops/re
 export { transpose, permute, reshape, narrow, select, gather, stack, cat } from "./ops/shape.js";
 export { dropout, type DropoutOptions } from "./ops/dropout.js";
 export { useKernels, kernelsInUse, type KernelSet } from "./kernels/index.js";
-export { gradcheck, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
+export { gradcheck, gradgradcheck, type GradcheckOptions, type GradgradcheckOptions, type GradcheckReport } from "./gradcheck.js";
 export { Optimizer, type ParamGroup, type GroupInput, type OptimizerStateDict, type ParamState } from "./optim/optimizer.js";
 export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, AdamW, type AdamOptions } from "./optim/adam.js";

@@ -1,7 +1,7 @@
 // The Tensor methods that call ops and the engine (x.add(y), x.backward()). They are
 // attached here, not in tensor.ts, so that tensor.ts and the ops never import each other.
 
-import { backward } from "./engine.js";
+import { backward, registerHook, type BackwardOptions, type GradHook, type HookHandle } from "./engine.js";
 import type { Dtype } from "./dtype.js";
 import * as ew from "./ops/elementwise.js";
 import * as mm from "./ops/matmul.js";
@@ -14,8 +14,16 @@ declare module "./tensor.js" {
     /**
      * Accumulate d(this)/d(leaf) into every leaf's `.grad`. A scalar needs no argument;
      * otherwise pass the gradient flowing in from above, shaped like this tensor.
+     * `{ createGraph: true }` records the pass, so the gradients can be differentiated again.
+     * Example: `loss.backward({ createGraph: true })`, `y.backward(dy, { retainGraph: true })`.
      */
-    backward(grad?: Tensor | number, opts?: { retainGraph?: boolean }): void;
+    backward(grad?: Tensor | number, opts?: BackwardOptions): void;
+    backward(opts: BackwardOptions): void;
+    /**
+     * Run `fn(grad)` when backward computes this tensor's gradient; a returned tensor
+     * replaces it (on a leaf, before it is added to .grad). Example: `x.registerHook((g) => g.mul(2))`.
+     */
+    registerHook(fn: GradHook): HookHandle;
     add(other: Tensor | number): Tensor;
     sub(other: Tensor | number): Tensor;
     mul(other: Tensor | number): Tensor;
@@ -48,8 +56,11 @@ declare module "./tensor.js" {
 
 // Each method is the op of the same name with `this` as its first argument.
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unknown } = {
-  backward(grad?: Tensor | number, opts?: { retainGraph?: boolean }) {
+  backward(grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions) {
     backward(this, grad, opts);
+  },
+  registerHook(fn: GradHook) {
+    return registerHook(this, fn);
   },
   add(other: Tensor | number) {
     return ew.add(this, other);

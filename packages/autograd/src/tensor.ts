@@ -13,6 +13,13 @@ import { flat, fmt, view as packedView, type View } from "./strides.js";
  */
 export type BackwardFn = (dout: Tensor, retainGraph: boolean) => (Tensor | null)[];
 
+/**
+ * The backward rule written with Tensor ops, for backward with createGraph: the engine
+ * records what it computes, so the gradients it returns can be differentiated again.
+ * `out` is the op's output (rules such as d tanh = 1 - y² read it).
+ */
+export type DifferentiableBackwardFn = (dout: Tensor, out: Tensor) => (Tensor | null)[];
+
 /** The recorded op that made a tensor (PyTorch's grad_fn), made by `record` in engine.ts. */
 export interface Node {
   readonly op: string;
@@ -22,6 +29,10 @@ export interface Node {
   backward: BackwardFn | null;
   /** The rule keeps a reference to dout after it returns (see grad-buffers.ts). */
   readonly keepsDout: boolean;
+  /** The rule for createGraph: `true` when `backward` is itself written in Tensor ops, null when there is none. */
+  differentiable: true | DifferentiableBackwardFn | null;
+  /** Why there is no differentiable rule, and what to use instead (for the createGraph error). */
+  readonly noDoubleBackward: string | null;
 }
 
 export class Tensor {

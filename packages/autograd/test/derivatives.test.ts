@@ -45,7 +45,7 @@ describe("DERIVATIVES.md", () => {
     expect([...recorded].filter((op) => !documented.has(op))).toEqual([]);
   });
   it("names no op that does not exist", () => {
-    expect([...documented].filter((op) => !exported.has(op) && !fused.has(op))).toEqual([]);
+    expect([...documented].filter((op) => !exported.has(op) && !fused.has(op) && !recorded.has(op))).toEqual([]);
   });
   it("has a row for every fused op of the layers and losses", () => {
     expect(fused.has("recurrent") && fused.has("sequenceCrossEntropy")).toBe(true);

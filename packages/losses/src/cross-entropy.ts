@@ -4,7 +4,7 @@
 //   target int32 [N] (or one index), or probabilities [N, C] for crossEntropy
 
 import { type FloatArray, type Tensor } from "@unroll/autograd";
-import { flat, floatBuffer, fromFlat, record, type SoftmaxXentSpec } from "@unroll/autograd/extend";
+import { differentiable, flat, floatBuffer, fromFlat, record, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 import {
@@ -99,10 +99,15 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
     return [fromFlat(dx, logProbs.shape)];
   };
   const p = plan(reduction, rows);
-  if (p === null) return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.data), 1));
+  // Under createGraph: the same linear map as ops, the constant -w_y [c = y] times dout
+  if (p === null) {
+    return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.data), 1),
+      differentiable((dout) => [backward(new Float64Array(rows).fill(1), 1)[0].mul(dout.reshape([...dout.shape, 1]))]));
+  }
   const { value, scale } = reduceGroups(loss, s, p);
   const out = floatBuffer(logProbs.dtype, 1);
   out[0] = value;
   // d total / d loss_r = dout · scale
-  return record(op, [logProbs], out, [], (dout) => backward([flat(dout.data)[0] * scale[0]], Math.max(rows, 1)));
+  return record(op, [logProbs], out, [], (dout) => backward([flat(dout.data)[0] * scale[0]], Math.max(rows, 1)),
+    differentiable((dout) => [backward([scale[0]], Math.max(rows, 1))[0].mul(dout)]));
 }

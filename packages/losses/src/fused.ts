@@ -7,6 +7,13 @@ import { isGradEnabled, type FloatArray, type Tensor } from "@unroll/autograd";
 import { flat, floatBuffer, freshGrad, fromFlat, kernels, record, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { reduceGroups, type GroupPlan } from "./reduce.js";
 
+// As PyTorch's fused kernels, the fused loss has no double backward; the composed form does.
+const NO_DOUBLE_BACKWARD = {
+  noDoubleBackward:
+    "it is the fused softmax-cross-entropy, which has no double backward; for higher-order gradients compose logSoftmax and gather, " +
+    "e.g. logits.logSoftmax(-1).gather(-1, target.reshape([-1, 1])).neg().mean() (or nllLoss(logits.logSoftmax(-1), target))",
+};
+
 /**
  * What backward needs, with the exps in an engine-owned gradient tensor shaped like the
  * logits: backward turns them into d logits in place and hands that tensor over.
@@ -47,7 +54,7 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
 
   if (plan === null) {
     // d loss_r = dout_r (the per-row losses are the output)
-    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1));
+    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1), NO_DOUBLE_BACKWARD);
   }
   const { value, scale } = reduceGroups(loss, s, plan);
   const out = floatBuffer(logits.dtype, 1);
@@ -56,5 +63,5 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
   return record(op, inputs, out, [], (dout) => {
     const g = flat(dout.data)[0];
     return backward(scale.map((v) => v * g), plan.size);
-  });
+  }, NO_DOUBLE_BACKWARD);
 }

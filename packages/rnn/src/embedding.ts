@@ -2,8 +2,8 @@
 //   V numEmbeddings, D embedding dim; indices of any shape [...] → [..., D]
 //   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
 
-import { getDefaultDtype, randn, Tensor } from "@unroll/autograd";
-import { flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
+import { getDefaultDtype, randn, tensor, Tensor } from "@unroll/autograd";
+import { differentiable, flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
 import { checkSize, Module, type ModuleOptions } from "./module.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
@@ -61,7 +61,15 @@ export class Embedding extends Module {
         for (let j = 0; j < D; j++) dw[row * D + j] += dout[p * D + j];
       }
       return [dwTensor];
-    });
+    }, differentiable(
+      // As ops for createGraph: d weight = onehotᵀ · dout, with a zero row for the padding index
+      (g) => {
+        const onehot = new Float64Array(ids.length * V);
+        for (let p = 0; p < ids.length; p++) if (ids[p] !== pad) onehot[p * V + ids[p]] = 1;
+        const oneHot = tensor(onehot, { shape: [ids.length, V], dtype: w.dtype });
+        return [oneHot.transpose(0, 1).matmul(g.reshape([ids.length, D]))];
+      },
+    ));
   }
 }
 

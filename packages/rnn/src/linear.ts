@@ -3,7 +3,7 @@
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
 import { Tensor, type FloatArray } from "@unroll/autograd";
-import { flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
+import { differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
@@ -77,5 +77,15 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       grads[2] = db;
     }
     return grads.slice(0, inputs.length);
-  });
+  }, differentiable(
+    // The same three rules as ops, recorded under createGraph.
+    (dout) => {
+      const g = dout.reshape([n, outF]);
+      return [
+        x.requiresGrad ? dout.matmul(weight) : null,
+        weight.requiresGrad ? g.transpose(0, 1).matmul(x.reshape([n, inF])) : null,
+        bias !== null && bias.requiresGrad ? g.sum(0) : null,
+      ].slice(0, inputs.length);
+    },
+  ));
 }

@@ -222,5 +222,13 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGh, rows), 0, dGh, 0, d, 0, false));
     if (!retainGraph && opts.release !== null) opts.release();
     return grads;
-  });
+  }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });
 }
+
+/**
+ * Why the fused recurrent ops have no createGraph, and the composed form to use: as
+ * PyTorch's fused (cuDNN) RNN kernels, whose backward is not differentiable either.
+ */
+export const RECURRENT_NO_DOUBLE_BACKWARD =
+  "the fused recurrent kernel has no double backward (as PyTorch's fused RNN kernels); for higher-order gradients compose each step " +
+  "from ops, e.g. for RNN h = x.matmul(weightIh.transpose(0, 1)).add(biasIh).add(h.matmul(weightHh.transpose(0, 1))).add(biasHh).tanh()";

@@ -4,7 +4,8 @@
 //   B batch, T time, H hidden size
 
 import { gather, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
-import { flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
+import { differentiable, flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
+import { RECURRENT_NO_DOUBLE_BACKWARD } from "./recurrent.js";
 
 /**
  * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
@@ -78,7 +79,7 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
       }
       return dsTensor;
     });
-  });
+  }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });
 }
 
 /**
@@ -109,7 +110,7 @@ export function timeMajor(x: Tensor, into: FloatArray): Tensor {
       }
     }
     return [dx];
-  });
+  }, differentiable((g) => [g.permute([1, 0, 2])]));
 }
 
 /**

@@ -5,9 +5,10 @@
 import { allocate, isFloat } from "../dtype.js";
 import { getDefaultRng, type Rng } from "../random.js";
 import { flat } from "../strides.js";
-import { record } from "../engine.js";
+import { differentiable, record } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
-import { checkTensor, describeValue, type Tensor } from "../tensor.js";
+import { checkTensor, describeValue, fromFlat, type Tensor } from "../tensor.js";
+import { mul } from "./elementwise.js";
 
 export interface DropoutOptions {
   /** Drop only when true (default true, as F.dropout). */
@@ -48,5 +49,5 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
     const d = dx.data.data;
     for (let i = 0; i < n; i++) d[i] = dout[i] * mask[i];
     return [dx];
-  });
+  }, differentiable((g) => [mul(g, fromFlat(mask, x.shape))]));
 }

@@ -5,11 +5,14 @@
 import ops from "ndarray-ops";
 import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
-import { record } from "../engine.js";
+import { differentiable, record, type RecordOptions } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
 import { checkTensor, describeValue, fromFlat, Tensor } from "../tensor.js";
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
+
+// Rules written with the ops themselves are their own double backward (see record).
+const DIFFERENTIABLE: RecordOptions = { differentiable: true };
 
 /** A number operand as a 0-d constant; an integer keeps an int32 tensor int32. */
 function scalarLike(op: string, x: number, like: Tensor): Tensor {
@@ -82,7 +85,7 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("add", a, b);
   // d a = dout, d b = dout
   const out = binaryForward("add", x, y);
-  return record("add", [x, y], out.view, out.shape, (g) => [g, g]);
+  return record("add", [x, y], out.view, out.shape, (g) => [g, g], DIFFERENTIABLE);
 }
 
 /** a - b with broadcasting. */
@@ -90,7 +93,7 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("sub", a, b);
   // d a = dout, d b = -dout
   const out = binaryForward("sub", x, y);
-  return record("sub", [x, y], out.view, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null]);
+  return record("sub", [x, y], out.view, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null], DIFFERENTIABLE);
 }
 
 /** a * b with broadcasting. */
@@ -101,7 +104,7 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
   return record("mul", [x, y], out.view, out.shape, (g) => [
     x.requiresGrad ? mul(g, y) : null,
     y.requiresGrad ? mul(g, x) : null,
-  ]);
+  ], DIFFERENTIABLE);
 }
 
 /** a / b with broadcasting (true division: int32 / int32 gives floats). */
@@ -109,10 +112,12 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("div", a, b);
   const out = binaryForward("div", x, y);
   // d a = dout / b, d b = -dout * a / b² = -dout * out / b
-  return record("div", [x, y], out.view, out.shape, (g) => [
-    x.requiresGrad ? div(g, y) : null,
-    y.requiresGrad ? div(neg(mul(g, out)), y) : null,
-  ]);
+  // Under createGraph q is the recorded output, so that its dependence on a and b counts.
+  return record("div", [x, y], out.view, out.shape, (g) => divGrads(x, y, g, out), differentiable((g, q) => divGrads(x, y, g, q)));
+}
+
+function divGrads(a: Tensor, b: Tensor, g: Tensor, q: Tensor): (Tensor | null)[] {
+  return [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? div(neg(mul(g, q)), b) : null];
 }
 
 type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
@@ -133,7 +138,7 @@ function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
     const dx = freshGrad(a.dtype, a.shape);
     unaryBackward(op, flat(g.view), x, y, dx.buffer);
     return [dx];
-  });
+  }, differentiable((g, out) => [unaryGraph(op, g, a, out)]));
 }
 
 function unaryForward(op: UnaryKind, x: TypedArray, y: TypedArray): void {
@@ -198,6 +203,31 @@ function unaryBackward(op: UnaryKind, g: TypedArray, x: TypedArray, y: TypedArra
   }
 }
 
+/** The rules of unaryBackward as ops on the input x and the output y, recorded under createGraph. */
+function unaryGraph(op: UnaryKind, g: Tensor, x: Tensor, y: Tensor): Tensor {
+  switch (op) {
+    case "neg":
+      return neg(g);
+    case "exp":
+      return mul(g, y);
+    case "log":
+      return div(g, x);
+    case "sqrt":
+      return div(g, mul(y, 2));
+    case "tanh":
+      return mul(g, mul(add(neg(y), 1), add(y, 1)));
+    case "sigmoid":
+      return mul(g, mul(y, add(neg(y), 1)));
+    case "relu": {
+      // [x > 0] is a constant: relu'' = 0 wherever it is defined
+      const xs = flat(x.view);
+      const mask = allocate(x.dtype, xs.length);
+      for (let i = 0; i < xs.length; i++) mask[i] = xs[i] > 0 ? 1 : 0;
+      return mul(g, fromFlat(mask, x.shape));
+    }
+  }
+}
+
 export const neg = (a: Tensor): Tensor => unary("neg", a, true);
 export const exp = (a: Tensor): Tensor => unary("exp", a);
 export const log = (a: Tensor): Tensor => unary("log", a);
@@ -229,7 +259,7 @@ export function pow(a: Tensor, exponent: number): Tensor {
     // d pow = p x^(p-1)
     for (let i = 0; i < x.length; i++) dx[i] = gv[i] * (exponent === 0 ? 0 : exponent * x[i] ** (exponent - 1));
     return [dxT];
-  });
+  }, differentiable((g) => [exponent === 0 ? mul(g, 0) : mul(g, mul(pow(a, exponent - 1), exponent))]));
 }
 
 /** Convert to another dtype; float to float conversion passes gradients through. */
@@ -245,7 +275,7 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
   }
   y.set(x);
   // d to = 1 (the gradient is converted back to the input's dtype)
-  return record("to", [a], y, a.shape, (g) => [to(g, a.dtype)]);
+  return record("to", [a], y, a.shape, (g) => [to(g, a.dtype)], DIFFERENTIABLE);
 }
 
 /** The tensor's values in a packed buffer of its own, detached. */

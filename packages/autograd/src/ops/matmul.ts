@@ -4,10 +4,11 @@
 import { allocate, promote, type FloatArray } from "../dtype.js";
 import { kernels } from "../kernels/index.js";
 import { flat, fmt, sizeOf, type View } from "../strides.js";
-import { record } from "../engine.js";
+import { differentiable, record } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
 import { Tensor } from "../tensor.js";
 import { to } from "./elementwise.js";
+import { reshape, transpose } from "./shape.js";
 
 /** A matrix operand as the kernel reads it: a buffer, an offset and whether it is stored transposed. */
 interface Operand {
@@ -66,6 +67,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.buffer as FloatArray);
     }
     return [da, db];
-  });
+  }, differentiable(
+    // The same two products as ops, recorded under createGraph.
+    (g) => [
+      x.requiresGrad ? matmul(g, transpose(y, 0, 1)) : null,
+      y.requiresGrad ? matmul(transpose(reshape(x, [m, k]), 0, 1), reshape(g, [m, n])) : null,
+    ],
+  ));
 }
 

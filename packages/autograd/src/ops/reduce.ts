@@ -2,9 +2,10 @@
 // [outer, n, inner] around the dim, so one loop serves every rank.
 
 import { allocate, getDefaultDtype, isFloat, type Dtype, type TypedArray } from "../dtype.js";
-import { aroundDim, flat, fmt, normDim } from "../strides.js";
-import { record } from "../engine.js";
-import { div, to } from "./elementwise.js";
+import { aroundDim, flat, fmt, normDim, sizeOf } from "../strides.js";
+import { differentiable, record } from "../engine.js";
+import { add, div, exp, mul, sub, to } from "./elementwise.js";
+import { reshape } from "./shape.js";
 import { freshGrad } from "../grad-buffers.js";
 import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 
@@ -34,6 +35,15 @@ function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, 
   return t;
 }
 
+/**
+ * g repeated along `dim` (every dim when it is undefined) up to `shape`, as ops: the
+ * differentiable form of `expand`, recorded under createGraph (its backward sums back).
+ */
+function expandGraph(g: Tensor, shape: readonly number[], dim: number | undefined, dtype: Dtype): Tensor {
+  const kept = shape.map((s, i) => (dim === undefined || i === dim ? 1 : s));
+  return add(reshape(g, kept), fromFlat(allocate(dtype, sizeOf(shape)), shape));
+}
+
 /** Sum of all elements, or along `dim`. Example: `x.sum(1, true)`. */
 export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("sum", a);
@@ -51,7 +61,7 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
       const dx = freshGrad(dtype, a.shape);
       dx.buffer.fill(gv);
       return [dx];
-    });
+    }, differentiable((g) => [expandGraph(g, a.shape, undefined, dtype)]));
   }
   const d = normDim("sum", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
@@ -63,7 +73,8 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     }
   }
   // d sum = 1, repeated along dim
-  return record("sum", [a], out, reducedShape(a.shape, d, keepDim), (g) => [expand(g, a.shape, d, dtype)]);
+  const shape = reducedShape(a.shape, d, keepDim);
+  return record("sum", [a], out, shape, (g) => [expand(g, a.shape, d, dtype)], differentiable((g) => [expandGraph(g, a.shape, d, dtype)]));
 }
 
 /** Mean of all elements, or along `dim`. */
@@ -92,7 +103,14 @@ export function max(a: Tensor, dim: number, keepDim = false): Tensor {
     const dx = dxT.buffer;
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
     return [dxT];
-  });
+  }, differentiable(
+    // g times a constant one-hot mask of the largest elements
+    (g) => {
+      const mask = allocate(a.dtype, a.size);
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + idx[o * inner + i]) * inner + i] = 1;
+      return [mul(expandGraph(g, a.shape, d, a.dtype), fromFlat(mask, a.shape))];
+    },
+  ));
 }
 
 function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): Int32Array {
@@ -170,7 +188,7 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
           dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
         }
     return [dxT];
-  });
+  }, differentiable((g) => [mul(expandGraph(g, a.shape, d, dtype), softmax(a, d))]));
 }
 
 /** log softmax along `dim`: x - logSumExp(x), stable. */
@@ -204,7 +222,7 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  });
+  }, differentiable((g, out) => [sub(g, mul(exp(out), sum(g, d, true)))]));
 }
 
 /** softmax along `dim`, stable. */
@@ -237,5 +255,5 @@ export function softmax(a: Tensor, dim: number): Tensor {
         }
       }
     return [dxT];
-  });
+  }, differentiable((g, out) => [mul(out, sub(g, sum(mul(g, out), d, true)))]));
 }

@@ -4,11 +4,14 @@
 
 
 import ops from "ndarray-ops";
-import { allocate, promote, type Dtype } from "../dtype.js";
+import { allocate, promote, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
-import { record } from "../engine.js";
+import { differentiable, record, type RecordOptions } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
 import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
+
+// Rules written with the ops themselves are their own double backward (see record).
+const DIFFERENTIABLE: RecordOptions = { differentiable: true };
 
 /** Swap two dims (a view). Example: `w.transpose(0, 1)`. */
 export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
@@ -19,7 +22,7 @@ export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   dims[d0] = d1;
   dims[d1] = d0;
   // d transpose = transpose of dout with the same dims
-  return record("transpose", [a], a.view.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)]);
+  return record("transpose", [a], a.view.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)], DIFFERENTIABLE);
 }
 
 function permuted(shape: readonly number[], dims: readonly number[]): number[] {
@@ -37,7 +40,7 @@ export function permute(a: Tensor, dims: readonly number[]): Tensor {
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
   // d permute = dout permuted back by the inverse permutation
-  return record("permute", [a], a.view.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)]);
+  return record("permute", [a], a.view.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)], DIFFERENTIABLE);
 }
 
 /** Same elements, new shape (one -1 is inferred). A view when the input is row-major. */
@@ -59,7 +62,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   }
   const x = flat(a.view);
   // d reshape = dout reshaped back
-  return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)]);
+  return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)], DIFFERENTIABLE);
 }
 
 /** `length` elements of `dim` from `start` (a view); a negative start counts from the end, as in PyTorch. */
@@ -77,7 +80,21 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   const hi = a.shape.map((s, i) => (i === d ? length : s));
   const v = a.view.lo(...lo).hi(...hi);
   // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
-  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)]);
+  return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)],
+    differentiable((g) => [padGraph(g, a.shape, a.dtype, d, from, length)]));
+}
+
+/** scatterSlice as ops: g between zero blocks along `dim` (cat), recorded under createGraph. */
+function padGraph(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
+  const zeros = (n: number): Tensor => {
+    const s = shape.slice();
+    s[dim] = n;
+    return fromFlat(allocate(dtype, sizeOf(s)), s);
+  };
+  const parts = [g];
+  if (start > 0) parts.unshift(zeros(start));
+  if (start + length < shape[dim]) parts.push(zeros(shape[dim] - start - length));
+  return parts.length === 1 ? g : cat(parts, dim);
 }
 
 function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: number, start: number, length: number): Tensor {
@@ -101,11 +118,10 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   const pick = a.shape.map((_, k) => (k === d ? i : null));
   const v = a.view.pick(...(pick as number[]));
   // d select = dout placed at index of dim, zeros elsewhere
-  return record("select", [a], v, v.shape, (g) => {
-    const shape = a.shape.slice();
-    shape[d] = 1;
-    return [scatterSlice(reshape(g, shape), a.shape, a.dtype, d, i, 1)];
-  });
+  const kept = a.shape.slice();
+  kept[d] = 1;
+  return record("select", [a], v, v.shape, (g) => [scatterSlice(reshape(g, kept), a.shape, a.dtype, d, i, 1)],
+    differentiable((g) => [padGraph(reshape(g, kept), a.shape, a.dtype, d, i, 1)]));
 }
 
 /** out[..i..] = a[..index[..i..]..] along `dim`; index is int32 shaped like the output. */
@@ -146,12 +162,22 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   for (let p = 0; p < out.length; p++) out[p] = x[offsets[p]];
   // d gather = dout scatter-added (+=) back to the gathered positions
   return record("gather", [a], out, ishape, (g) => {
-    const gv = flat(g.view);
-    const dxT = freshGrad(a.dtype, a.shape);
-    const dx = dxT.buffer;
-    for (let p = 0; p < gv.length; p++) dx[offsets[p]] += gv[p];
-    return [dxT];
-  });
+    const dx = freshGrad(a.dtype, a.shape);
+    scatterInto(dx.buffer, flat(g.view), offsets);
+    return [dx];
+  }, differentiable((g) => [scatterAdd(g, d, index, offsets, a.shape, a.dtype)]));
+}
+
+function scatterInto(out: TypedArray, g: TypedArray, offsets: Int32Array): void {
+  for (let p = 0; p < g.length; p++) out[offsets[p]] += g[p];
+}
+
+/** gather's backward as an op of its own, for createGraph: zeros of `shape` with g added (+=) at `offsets`. */
+function scatterAdd(g: Tensor, dim: number, index: Tensor, offsets: Int32Array, shape: readonly number[], dtype: Dtype): Tensor {
+  const out = allocate(dtype, sizeOf(shape));
+  scatterInto(out, flat(g.view), offsets);
+  // d scatterAdd = dout gathered back from the same positions
+  return record("scatterAdd", [g], out, shape, (dout) => [gather(dout, dim, index)], DIFFERENTIABLE);
 }
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
@@ -197,7 +223,8 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
     at += t.shape[d];
   }
   // d cat = the matching slice of dout for each input
-  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)));
+  return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)),
+    differentiable((g) => tensors.map((t, i) => (t.requiresGrad ? narrow(g, d, starts[i], t.shape[d]) : null))));
 }
 
 function narrowCopy(g: Tensor, dim: number, start: number, length: number): Tensor {
