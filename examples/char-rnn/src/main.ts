@@ -12,11 +12,15 @@ import { pathToFileURL } from "node:url";
 import type { FloatDtype } from "@unroll/autograd";
 import {
   cliOptions,
+  fromCheckpoint,
   jsonLine,
-  loadCheckpoint,
   Progress,
-  saveCheckpoint,
+  readCheckpoint,
+  resumeRun,
+  runMain,
   terminalChart,
+  trainingSpecs,
+  writeCheckpoint,
   writeLineChart,
   type Options,
   type RunResult,
@@ -30,27 +34,20 @@ export const specs = {
   steps: { type: "int", default: 3000, min: 0, help: "training steps (0 with --load: only evaluate and sample)" },
   batchSize: { type: "int", default: 32, min: 1, help: "streams B read side by side" },
   seqLen: { type: "int", default: 50, min: 1, help: "characters per chunk T (truncated BPTT length)" },
-  embed: { type: "int", default: 32, min: 1, help: "embedding size E" },
-  hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
-  layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-  lr: { type: "float", default: 6e-3, min: 0, help: "Adam learning rate" },
-  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
-  clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
-  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
-  seed: { type: "int", default: 0, help: "seed for the initial weights, the chunk offsets and the sampling" },
+  ...trainingSpecs({
+    lr: 6e-3,
+    embed: 32,
+    out: "runs/char-rnn",
+    seed: "seed for the initial weights, the chunk offsets and the sampling",
+    load: "start from the weights of a checkpoint (continue training, or sample with --steps 0)",
+  }),
   evalEvery: { type: "int", default: 500, min: 1, help: "steps between evaluations on part of the validation text" },
   evalChars: { type: "int", default: 20000, min: 0, help: "validation characters used by the evaluations during training (the final one uses all)" },
-  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
   trainChars: { type: "int", default: 0, min: 0, help: "train on only the first N training characters (0: all); for quick tests" },
   valChars: { type: "int", default: 0, min: 0, help: "validate on only the first N validation characters (0: all); for quick tests" },
   temperature: { type: "float", default: 0.8, min: 0.01, help: "sampling temperature: below 1 safer, above 1 wilder" },
   sampleLength: { type: "int", default: 400, min: 0, help: "characters to sample at the end" },
   prime: { type: "string", default: "The whale", help: "text the sample starts from" },
-  out: { type: "string", default: "runs/char-rnn", help: "folder for the loss curve SVG" },
-  save: { type: "path", help: "save the trained model to this .safetensors file" },
-  load: { type: "path", help: "start from a model saved with --save (continue training, or sample with --steps 0)" },
-  json: { type: "flag", help: "print one JSON summary as the last line" },
-  quiet: { type: "flag", help: "no progress bar, sample or plots" },
 } as const;
 
 export type CharRnnOptions = Options<typeof specs>;
@@ -70,31 +67,36 @@ export interface CharRnnRun {
 /** Load the data, train, evaluate and sample; everything `main` prints. Example: `run(parseCli(["--steps", "100"], specs).options!)`. */
 export function run(opts: CharRnnOptions): CharRnnRun {
   const started = performance.now();
-  const saved = opts.load ? loadCheckpoint(opts.load, "char-rnn") : undefined;
+  const ckpt = opts.resume ? readCheckpoint(opts.resume, "char-rnn", "--resume") : opts.load ? readCheckpoint(opts.load, "char-rnn", "--load") : undefined;
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
-  const s = setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, saved);
+  const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, rng, evalIds, valIds } = s;
   const trainer = new Trainer(model, s.optimizer, s.trainIds, rng, opts);
+  if (opts.resume && ckpt) {
+    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng });
+    trainer.resume(ckpt.trainer ?? {});
+  }
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
   const valCurve: Series = { name: "validation", points: [] };
-  valCurve.points.push({ x: 0, y: evaluate(model, evalIds, opts.seqLen) });
+  valCurve.points.push({ x: trainer.steps, y: evaluate(model, evalIds, opts.seqLen) });
 
   const T = opts.seqLen;
   const trainStart = performance.now();
   let evalSeconds = 0;
   let recentLoss = 0;
   let recentSteps = 0;
-  let step = 0;
-  while (step < opts.steps) {
+  let step = trainer.steps;
+  const last = opts.stopAt > 0 ? Math.min(opts.stopAt, opts.steps) : opts.steps;
+  while (step < last) {
     const loss = trainer.step();
     step++;
     recentLoss += loss;
     recentSteps++;
     bar.update(step, { loss: recentLoss / recentSteps });
     const outOfTime = opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget;
-    if (step % opts.evalEvery === 0 || step === opts.steps || outOfTime) {
+    if (step % opts.evalEvery === 0 || step === last || outOfTime) {
       const t0 = performance.now();
       const valLoss = evaluate(model, evalIds, T);
       evalSeconds += (performance.now() - t0) / 1000;
@@ -113,6 +115,11 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     }
   }
   bar.done();
+  // Saved before the final evaluation and sampling, which draw from the rng.
+  if (opts.save) {
+    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng };
+    writeCheckpoint(opts.save, parts, { example: "char-rnn", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
+  }
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
 
   const valLoss = evaluate(model, valIds, T);
@@ -125,7 +132,6 @@ export function run(opts: CharRnnOptions): CharRnnRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { valLoss, valBitsPerChar: valLoss / Math.LN2 },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "char-rnn", chars: vocab.chars, size: s.size, dtype: s.dtype });
   return { result, model, vocab, curves: [trainCurve, valCurve], sample: text };
 }
 
@@ -142,16 +148,18 @@ async function main(): Promise<void> {
       `validation loss ${result.metrics.valLoss!.toFixed(4)} nats/char (${result.metrics.valBitsPerChar!.toFixed(3)} bits; target 1.70 nats)`,
     );
     console.log(`${result.steps} steps in ${result.seconds.toFixed(1)}s (${result.stepsPerSecond.toFixed(2)} steps/s)`);
-    const svg = await writeLineChart(join(opts.out, "loss.svg"), out.curves, {
-      title: "char-rnn: next-character cross-entropy",
-      xTitle: "step",
-      yTitle: "loss (nats per character)",
-    });
-    console.log("\n" + terminalChart(out.curves, { title: "loss per character", xTitle: "step", color: Boolean(process.stdout.isTTY) }));
-    console.log(`\nloss curve: ${svg}`);
-    if (opts.save) console.log(`model saved to ${opts.save}`);
+    if (out.curves[0]!.points.length > 0) {
+      const svg = await writeLineChart(join(opts.out, "loss.svg"), out.curves, {
+        title: "char-rnn: next-character cross-entropy",
+        xTitle: "step",
+        yTitle: "loss (nats per character)",
+      });
+      console.log("\n" + terminalChart(out.curves, { title: "loss per character", xTitle: "step", color: Boolean(process.stdout.isTTY) }));
+      console.log(`\nloss curve: ${svg}`);
+    }
+    if (opts.save) console.log(`checkpoint saved to ${opts.save}`);
   }
   if (opts.json) console.log(jsonLine(result));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runMain("char-rnn", main);

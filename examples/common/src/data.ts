@@ -66,15 +66,3 @@ export function permutation(n: number, rng: Rng): number[] {
     rng,
   );
 }
-
-/**
- * The learning rate at `step` of `total` under a schedule: "constant", or "cosine"
- * (from `lr` down to `lr * floor` along half a cosine, which lets the last steps settle).
- * Example: `optimizer.lr = scheduledLr("cosine", 3e-3, step, 1000)`.
- */
-export function scheduledLr(schedule: string, lr: number, step: number, total: number, floor = 0.05): number {
-  if (schedule === "constant" || total <= 0) return lr;
-  if (schedule !== "cosine") throw new RangeError(`scheduledLr: unknown schedule ${JSON.stringify(schedule)}`);
-  const progress = Math.min(Math.max(step / total, 0), 1);
-  return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-}

@@ -1,6 +1,9 @@
-// A training progress bar on stderr: step, loss and speed. On a terminal it redraws
-// one line in place; otherwise (a pipe, CI) it prints a plain line every few seconds,
-// so logs stay readable.
+// A training progress bar on stderr: step, loss, speed and time left. On a terminal
+// cli-progress redraws one line in place. On a pipe or in CI a plain line is printed
+// every few seconds, by hand: cli-progress prints those from a timer, which never fires
+// while a synchronous training loop runs.
+
+import cliProgress from "cli-progress";
 
 export interface ProgressOptions {
   /** Where to draw; default process.stderr. */
@@ -11,90 +14,77 @@ export interface ProgressOptions {
   logEvery?: number;
 }
 
+const FORMAT = "step {value}/{total} [{bar}] {fields} | {speed} steps/s | {duration_formatted}, eta {eta_formatted}";
+
 /**
  * A progress bar for `total` steps.
  * Example: `const bar = new Progress(500); bar.update(step, { loss }); bar.log("eval ..."); bar.done();`
  */
 export class Progress {
   private readonly stream: NonNullable<ProgressOptions["stream"]>;
-  private readonly tty: boolean;
+  // The terminal bar; null on a pipe (plain lines) or when quiet.
+  private readonly bar: cliProgress.SingleBar | null;
   private readonly quiet: boolean;
   private readonly logEvery: number;
   private readonly start = performance.now();
-  private lastDraw = 0;
   private lastLine = -Infinity;
-  private drawn = false;
-  private step = 0;
-  private fields: Record<string, number> = {};
 
   constructor(
-    private total: number,
+    private readonly total: number,
     opts: ProgressOptions = {},
   ) {
     this.stream = opts.stream ?? process.stderr;
-    this.tty = Boolean(this.stream.isTTY);
     this.quiet = opts.quiet ?? false;
     this.logEvery = opts.logEvery ?? 10;
-  }
-
-  /** Seconds since the bar was made. */
-  get seconds(): number {
-    return (performance.now() - this.start) / 1000;
-  }
-
-  /** Steps per second since the start. */
-  get stepsPerSecond(): number {
-    return this.step / Math.max(this.seconds, 1e-9);
+    this.bar =
+      this.quiet || !this.stream.isTTY
+        ? null
+        : new cliProgress.SingleBar({
+            stream: this.stream,
+            format: FORMAT,
+            barsize: 30,
+            barCompleteChar: "#",
+            barIncompleteChar: "-",
+            hideCursor: false,
+            gracefulExit: true,
+            forceRedraw: true, // so that log() can redraw the bar under its line
+            formatValue: (v, _o, type) => (type === "value" ? String(v).padStart(String(total).length) : String(v)),
+          });
+    this.bar?.start(total, 0, { fields: "", speed: "0.00" });
   }
 
   /** Record that `step` steps are done, with the numbers to show (say `{ loss }`). */
   update(step: number, fields: Record<string, number> = {}): void {
-    this.step = step;
-    this.fields = fields;
     if (this.quiet) return;
-    const now = performance.now();
-    if (this.tty) {
-      // Redraw at most 10 times a second: drawing is not free.
-      if (now - this.lastDraw < 100 && step < this.total) return;
-      this.lastDraw = now;
-      this.stream.write("\r\x1b[2K" + this.line(this.stream.columns ?? 100));
-      this.drawn = true;
-    } else if ((now - this.lastLine) / 1000 >= this.logEvery || step === this.total) {
-      this.lastLine = now;
-      this.stream.write(this.line(0) + "\n");
+    const seconds = (performance.now() - this.start) / 1000;
+    const numbers = Object.entries(fields)
+      .map(([k, v]) => `${k} ${formatNumber(v)}`)
+      .join(" ");
+    const speed = step / Math.max(seconds, 1e-9);
+    if (this.bar !== null) {
+      this.bar.update(step, { fields: numbers, speed: speed.toFixed(2) });
+    } else if (seconds - this.lastLine >= this.logEvery || step === this.total) {
+      this.lastLine = seconds;
+      const eta = speed > 0 ? (this.total - step) / speed : NaN;
+      const head = `step ${String(step).padStart(String(this.total).length)}/${this.total}`;
+      this.stream.write(`${head} ${numbers} | ${speed.toFixed(2)} steps/s | ${formatSeconds(seconds)}, eta ${formatSeconds(eta)}\n`);
     }
   }
 
   /** Print a line (an evaluation, say) above the bar. */
   log(text: string): void {
     if (this.quiet) return;
-    if (this.tty && this.drawn) this.stream.write("\r\x1b[2K");
-    this.stream.write(text + "\n");
-    if (this.tty && this.drawn) this.stream.write(this.line(this.stream.columns ?? 100));
+    this.stream.write((this.bar !== null ? "\r\x1b[2K" : "") + text + "\n");
+    this.bar?.render();
   }
 
-  /** Leave the bar on its own line. */
+  /** Leave the bar (its last state) on its own line. */
   done(): void {
-    if (this.quiet) return;
-    if (this.tty && this.drawn) this.stream.write("\n");
-    this.drawn = false;
-  }
-
-  /** `step 120/500 [#####-----] loss 0.4321 | 12.3 steps/s | 10s, eta 31s`; a bar only when `width` > 0. */
-  line(width: number): string {
-    const fraction = this.total > 0 ? Math.min(this.step / this.total, 1) : 0;
-    const rate = this.stepsPerSecond;
-    const eta = rate > 0 ? (this.total - this.step) / rate : NaN;
-    const numbers = Object.entries(this.fields)
-      .map(([k, v]) => `${k} ${formatNumber(v)}`)
-      .join(" ");
-    const tail = `${numbers} | ${rate.toFixed(2)} steps/s | ${formatSeconds(this.seconds)}, eta ${formatSeconds(eta)}`;
-    const head = `step ${String(this.step).padStart(String(this.total).length)}/${this.total}`;
-    const room = width - head.length - tail.length - 4;
-    if (width <= 0 || room < 10) return `${head} ${tail}`;
-    const barWidth = Math.min(room, 40);
-    const filled = Math.round(fraction * barWidth);
-    return `${head} [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${tail}`;
+    if (this.bar === null) return;
+    // stop() moves the cursor back to where start() saved it, above any logged lines:
+    // save it again here, at the bar's own line.
+    this.stream.write("\r\x1b7");
+    this.bar.stop();
   }
 }
 

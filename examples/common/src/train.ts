@@ -1,8 +1,7 @@
 // What the examples' training loops share, without Node: the model sizes a checkpoint
-// records, a loaded checkpoint, and one optimizer update with schedule and clipping.
+// records, a loaded checkpoint, the learning-rate schedule and one optimizer update.
 
-import { clipGradNorm, type Optimizer, type Tensor } from "@unroll/autograd";
-import { scheduledLr } from "./data.js";
+import { clipGradNorm, CosineAnnealingLR, type Optimizer, type Scheduler, type Tensor } from "@unroll/autograd";
 
 /** The sizes of an Embedding -> RNN -> Linear model, as a checkpoint records them. */
 export interface ModelSize {
@@ -25,15 +24,29 @@ export interface Schedule {
   clip: number;
 }
 
+// The cosine schedule ends at this fraction of the initial lr, so that the last steps still learn a little.
+const COSINE_FLOOR = 0.05;
+
 /**
- * Backpropagate `loss` into fresh gradients, set the learning rate of step `step` of the
- * schedule, clip the gradient norm and take the optimizer's step.
- * Example: `update(loss, model.parameters(), optimizer, schedule, trainer.steps)`.
+ * The scheduler of `schedule`: "cosine" anneals from lr to lr·0.05 over the run
+ * (CosineAnnealingLR), "constant" has none.
+ * Example: `const scheduler = makeScheduler(optimizer, { lr: 3e-3, schedule: "cosine", steps: 1000, clip: 5 })`.
  */
-export function update(loss: Tensor, params: Tensor[], optimizer: Optimizer, schedule: Schedule, step: number): void {
+export function makeScheduler(optimizer: Optimizer, schedule: Schedule): Scheduler | null {
+  if (schedule.schedule === "constant" || schedule.steps <= 0) return null;
+  if (schedule.schedule !== "cosine") throw new RangeError(`makeScheduler: unknown schedule ${JSON.stringify(schedule.schedule)}`);
+  return new CosineAnnealingLR(optimizer, { tMax: schedule.steps, etaMin: schedule.lr * COSINE_FLOOR });
+}
+
+/**
+ * Backpropagate `loss` into fresh gradients, clip the gradient norm, take the
+ * optimizer's step and then the scheduler's.
+ * Example: `update(loss, model.parameters(), optimizer, scheduler, 5)`.
+ */
+export function update(loss: Tensor, params: Tensor[], optimizer: Optimizer, scheduler: Scheduler | null, clip: number): void {
   optimizer.zeroGrad();
   loss.backward();
-  optimizer.lr = scheduledLr(schedule.schedule, schedule.lr, step, schedule.steps);
-  if (schedule.clip > 0) clipGradNorm(params, schedule.clip);
+  if (clip > 0) clipGradNorm(params, clip);
   optimizer.step();
+  scheduler?.step();
 }

@@ -37,17 +37,18 @@ describe("parseCli", () => {
   });
 
   it.each([
-    [["--epoch", "3"], "unknown option --epoch (did you mean --epochs?)"],
-    [["--zzzzzzzz"], "unknown option --zzzzzzzz"],
+    [["--epoch", "3"], "unknown option '--epoch' (did you mean --epochs?)"],
+    [["--zzzzzzzz"], "unknown option '--zzzzzzzz'"],
     [["--epochs", "abc"], '--epochs must be a number, got "abc"'],
     [["--epochs", "1.5"], '--epochs must be an integer, got "1.5"'],
     [["--epochs", "-1"], "--epochs must be at least 0, got -1"],
     [["--lr", ""], '--lr must be a number, got ""'],
     [["--lr"], "--lr needs a value"],
-    [["--lr", "--json"], "--lr needs a value"],
+    [["--lr", "--json"], '--lr must be a number, got "--json"'],
     [["--mode", "medium"], '--mode must be one of fast, slow, got "medium"'],
     [["--json=yes"], "--json is a flag and takes no value"],
     [["epochs"], 'unexpected argument "epochs"'],
+    [["--save", ""], "--save needs a file name"],
   ])("rejects %j clearly", (argv, message) => {
     expect(() => parseCli(argv, specs)).toThrow(CliError);
     expect(() => parseCli(argv, specs)).toThrow(message);
@@ -57,10 +58,11 @@ describe("parseCli", () => {
     const { help } = parseCli(["--lr", "1", "--help"], specs);
     expect(help).toBeDefined();
     for (const key of Object.keys(specs)) expect(help).toContain(flagName(key));
-    expect(help).toContain("(default 10)");
-    expect(help).toContain("(default 0.003)");
-    expect(help).toContain('(default "fast"; one of fast, slow)');
+    expect(help).toContain("passes (default: 10)");
+    expect(help).toContain("learning rate (default: 0.003)");
+    expect(help).toContain('how; one of fast, slow (default: "fast")');
     expect(help).toContain("--save <file>");
+    expect(help).toContain("-h, --help");
     expect(help).toBe(helpText(specs));
   });
 });

