@@ -58,7 +58,7 @@ function step(logits: Tensor, loss: () => Tensor): number {
   return l.item();
 }
 
-export async function run(opts: SuiteOptions = { quick: false }): Promise<void> {
+export async function run(opts: SuiteOptions = { quick: false, peers: null }): Promise<void> {
   console.log("sequenceCrossEntropy forward + backward (timeReduction sum, batchReduction mean): median wall-clock ms per call, then median process CPU ms per call\n");
   const rows: string[][] = [];
   for (const [batch, steps, classes] of SHAPES) {

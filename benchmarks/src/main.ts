@@ -1,5 +1,6 @@
 // pnpm bench: every suite in one process, printed as Markdown tables. `pnpm bench matmul rnn`
-// runs only the named suites; `--quick` makes a short run.
+// runs only the named suites; `--quick` makes a short run; `--peers=unroll,pytorch` times
+// only the rnn peers whose names contain one of the words (and the reference).
 
 import type { SuiteOptions } from "./timing.js";
 
@@ -13,12 +14,13 @@ const suites: Record<string, () => Promise<unknown>> = {
 const args = process.argv.slice(2);
 const wanted = args.filter((a) => !a.startsWith("-"));
 const flags = args.filter((a) => a.startsWith("-"));
-const unknown = [...wanted.filter((w) => !(w in suites)), ...flags.filter((f) => f !== "--quick")];
+const unknown = [...wanted.filter((w) => !(w in suites)), ...flags.filter((f) => f !== "--quick" && !/^--peers=[^,]+(,[^,]+)*$/.test(f))];
 if (unknown.length > 0) {
-  console.error(`bench: unknown suite or flag ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}; flags: --quick`);
+  console.error(`bench: unknown suite or flag ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}; flags: --quick, --peers=word,word`);
   process.exit(2);
 }
-const opts: SuiteOptions = { quick: flags.includes("--quick") };
+const peers = flags.find((f) => f.startsWith("--peers="));
+const opts: SuiteOptions = { quick: flags.includes("--quick"), peers: peers === undefined ? null : peers.slice("--peers=".length).toLowerCase().split(",") };
 
 // Detaching any ArrayBuffer (a WebAssembly memory grow does, and TF.js wasm grows its
 // memory) permanently turns off a V8 fast path: every typed-array loop in the process

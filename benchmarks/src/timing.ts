@@ -6,6 +6,8 @@
 export interface SuiteOptions {
   /** A short run: fewer repetitions, smaller warm-ups. */
   quick: boolean;
+  /** Words of the peer names to time (a peer runs when its name contains one), or null for all. */
+  peers: readonly string[] | null;
 }
 
 export interface Case {
@@ -16,6 +18,11 @@ export interface Case {
   maxRounds?: number;
   /** Runs untimed before each warm-up and each sample (e.g. switching TF.js backends). */
   before?: () => void;
+  /**
+   * For a peer in another process: run `calls` calls there and return the time it measured
+   * per call (wall and CPU, ms). When given, `fn` is not called.
+   */
+  sample?: (calls: number) => { ms: number; cpuMs: number };
 }
 
 export interface TimingOptions {
@@ -69,7 +76,8 @@ export function timeInterleaved(cases: readonly Case[], opts: TimingOptions): Ti
     c.before?.();
     const t0 = now();
     while (calls < minCalls || now() - t0 < opts.warmupMs) {
-      c.fn();
+      if (c.sample) c.sample(1);
+      else c.fn();
       calls++;
     }
     // Without a warm-up there is no estimate: one call per sample, minRounds samples.
@@ -85,6 +93,12 @@ export function timeInterleaved(cases: readonly Case[], opts: TimingOptions): Ti
       const p = plans[(i + r) % plans.length];
       if (p.samples.length >= p.rounds) continue;
       p.c.before?.();
+      if (p.c.sample) {
+        const s = p.c.sample(p.inner);
+        p.samples.push(s.ms);
+        p.cpu.push(s.cpuMs);
+        continue;
+      }
       const cpu0 = process.cpuUsage();
       const t0 = now();
       for (let k = 0; k < p.inner; k++) p.c.fn();

@@ -14,6 +14,8 @@ export interface Workload {
   name: string;
   description: string;
   kind: "lm" | "cls";
+  /** The recurrent layer: PyTorch's nn.RNN (tanh) or nn.LSTM. */
+  cell: "rnn" | "lstm";
   B: number;
   T: number;
   I: number;
@@ -23,17 +25,17 @@ export interface Workload {
 }
 
 export const workloads: readonly Workload[] = [
-  { name: "W1", description: "char-LM, one-hot V=65, H=128, T=25, B=32", kind: "lm", B: 32, T: 25, I: 65, H: 128, C: 65, lr: 0.2 },
-  { name: "W2", description: "char-LM, one-hot V=65, H=512, T=50, B=64", kind: "lm", B: 64, T: 50, I: 65, H: 512, C: 65, lr: 0.5 },
-  { name: "W3", description: "classification, dense I=16, H=64, T=100, B=64, C=2", kind: "cls", B: 64, T: 100, I: 16, H: 64, C: 2, lr: 0.2 },
+  { name: "W1", description: "char-LM, one-hot V=65, H=128, T=25, B=32", kind: "lm", cell: "rnn", B: 32, T: 25, I: 65, H: 128, C: 65, lr: 0.2 },
+  { name: "W2", description: "char-LM, one-hot V=65, H=512, T=50, B=64", kind: "lm", cell: "rnn", B: 64, T: 50, I: 65, H: 512, C: 65, lr: 0.5 },
+  { name: "W3", description: "classification, dense I=16, H=64, T=100, B=64, C=2", kind: "cls", cell: "rnn", B: 64, T: 100, I: 16, H: 64, C: 2, lr: 0.2 },
 ];
 
 /** PyTorch's parameter names, camelCase, as @unroll/rnn names them. */
 export interface Weights {
-  weightIh: Float32Array; // [H, I]
-  weightHh: Float32Array; // [H, H]
-  biasIh: Float32Array; // [H]
-  biasHh: Float32Array; // [H]
+  weightIh: Float32Array; // [G·H, I], G gates: 1 (RNN) or 4 (LSTM: i, f, g, o)
+  weightHh: Float32Array; // [G·H, H]
+  biasIh: Float32Array; // [G·H]
+  biasHh: Float32Array; // [G·H]
   weightOut: Float32Array; // [C, H]
   biasOut: Float32Array; // [C]
 }
@@ -50,6 +52,13 @@ export interface Problem {
 /** A trainer owns its copy of the weights; `step` runs one SGD step and returns the loss before it. */
 export interface Trainer {
   step(): number;
+  /** A trainer in another process times itself: `calls` steps, ms per step. */
+  sample?: (calls: number) => { ms: number; cpuMs: number };
+}
+
+/** Gate blocks in the recurrent weights: 4 for an LSTM, 1 for a vanilla RNN. */
+export function gates(w: Workload): number {
+  return w.cell === "lstm" ? 4 : 1;
 }
 
 export function makeProblem(w: Workload, seed = 6): Problem {
@@ -61,11 +70,12 @@ export function makeProblem(w: Workload, seed = 6): Problem {
     return out;
   };
   const k = 1 / Math.sqrt(H);
+  const G = gates(w);
   const init: Weights = {
-    weightIh: uniform(H * I, k),
-    weightHh: uniform(H * H, k),
-    biasIh: uniform(H, k),
-    biasHh: uniform(H, k),
+    weightIh: uniform(G * H * I, k),
+    weightHh: uniform(G * H * H, k),
+    biasIh: uniform(G * H, k),
+    biasHh: uniform(G * H, k),
     weightOut: uniform(C * H, k),
     biasOut: uniform(C, k),
   };

@@ -1,10 +1,14 @@
 // ms per training step (forward, BPTT, SGD update) of a vanilla RNN, unroll against
-// TF.js (wasm and cpu backends) and plain JavaScript, on the workloads of problem.ts.
-// Every implementation first proves it computes the same losses from the same weights
-// (step 1, and step 2, which also checks the gradients of step 1); then all are timed
-// interleaved in this one process.
+// PyTorch (when python3 has torch: its own process per thread count), TF.js (wasm and
+// cpu backends) and plain JavaScript, on the workloads of problem.ts. Every
+// implementation first proves it computes the same losses from the same weights (step 1,
+// and step 2, which also checks the gradients of step 1); then all are timed interleaved.
+// Then per workload: unroll / PyTorch, achieved GFLOP/s against the gemm kernel's, the
+// floats copied in and out of wasm memory per step and the share of time outside kernels.
 
 import { kernelsInUse, useKernels, type KernelSet } from "@unroll/autograd";
+import { diagnose, gemmPeak, stepFlops } from "./diagnostics.js";
+import { startTorch, torchVersion } from "./torch.js";
 import { initTf, useTfBackend } from "../tfjs.js";
 import { fmtNum, fmtRatio, printTable, timeInterleaved, type SuiteOptions, type Timing, type TimingOptions } from "../timing.js";
 import { plainTrainer } from "./plain.js";
@@ -19,13 +23,32 @@ interface Peer {
   before?: () => void;
 }
 
+const torch = torchVersion();
+
+/** PyTorch on `threads` threads in its own process: step() replays the two checked losses. */
+function torchPeer(threads: number): Peer {
+  return {
+    name: `PyTorch ${threads} thread${threads > 1 ? "s" : ""}`,
+    make(p) {
+      const peer = startTorch(p, threads);
+      opened.push(peer);
+      let checked = 0;
+      return {
+        step: () => (checked < 2 ? peer.losses[checked++] : (peer.run(1), NaN)),
+        sample: (calls) => peer.run(calls),
+      };
+    },
+  };
+}
+const opened: { close(): void }[] = [];
+
 // The kernel set unroll starts with (WebAssembly SIMD where the runtime has it); the
 // "js kernels" row switches to the JavaScript fallback for its own steps.
 const defaultKernels = kernelsInUse();
 const kernelSet = (set: KernelSet) => () => useKernels(set);
 
 /** The first peer is the reference for the loss check. */
-const peers: readonly Peer[] = [
+const allPeers: readonly Peer[] = [
   { name: "unroll float64", make: (p) => publicApiTrainer(p, "float64"), before: kernelSet(defaultKernels) },
   { name: "unroll float32", make: (p) => publicApiTrainer(p, "float32"), before: kernelSet(defaultKernels) },
   ...(defaultKernels === "wasm"
@@ -35,6 +58,7 @@ const peers: readonly Peer[] = [
   { name: "TF.js wasm", make: (p) => tfTrainer(p, "wasm"), before: () => useTfBackend("wasm") },
   { name: "TF.js cpu", make: (p) => tfTrainer(p, "cpu"), before: () => useTfBackend("cpu") },
   { name: "plain JS", make: plainTrainer },
+  ...("version" in torch ? [torchPeer(1), torchPeer(2)] : []),
 ];
 
 interface Result {
@@ -56,7 +80,7 @@ function timingFor(w: Workload, quick: boolean): TimingOptions {
 }
 
 /** Two steps from the shared initial weights; throws when any peer's losses disagree with the reference's. */
-function checkLosses(w: Workload, trainers: readonly Trainer[]): void {
+function checkLosses(w: Workload, peers: readonly Peer[], trainers: readonly Trainer[]): void {
   const losses = trainers.map((t, i) => {
     peers[i].before?.();
     return [t.step(), t.step()];
@@ -85,6 +109,8 @@ export async function run(opts: SuiteOptions): Promise<void> {
     `unroll float64/float32 train through the public API (@unroll/rnn RNN + Linear, @unroll/losses, SGD) with the ${defaultKernels} kernels;`,
     "the generic-ops row spells the same model in engine ops (matmul, add, tanh, logSoftmax, gather).\n",
   );
+  // The reference (unroll float64) always runs: the loss check needs it.
+  const peers = allPeers.filter((p, i) => i === 0 || opts.peers === null || opts.peers.some((word) => p.name.toLowerCase().includes(word)));
   const results: Result[] = [];
   for (const w of workloads) {
     const problem = makeProblem(w);
@@ -92,11 +118,12 @@ export async function run(opts: SuiteOptions): Promise<void> {
       peer.before?.();
       return peer.make(problem);
     });
-    checkLosses(w, trainers);
+    checkLosses(w, peers, trainers);
     const timings = timeInterleaved(
-      peers.map((peer, i) => ({ name: peer.name, before: peer.before, fn: () => void trainers[i].step() })),
+      peers.map((peer, i) => ({ name: peer.name, before: peer.before, fn: () => void trainers[i].step(), sample: trainers[i].sample })),
       timingFor(w, opts.quick),
     );
+    for (const peer of opened.splice(0)) peer.close();
     const detail = timings.map((t) => `${t.name} ${fmtNum(t.ms)} ms (CPU ${fmtNum(t.cpuMs)} ms, ${t.rounds} steps, IQR ${(t.spread * 100).toFixed(0)}%)`);
     console.log(`${w.name} timed: ${detail.join("; ")}\n`);
     results.push({ w, t: new Map(timings.map((t) => [t.name, t])) });
@@ -107,7 +134,7 @@ export async function run(opts: SuiteOptions): Promise<void> {
       ["implementation", ...results.flatMap(({ w }) => [`${w.name} ms`, "÷ f32"])],
       peers.map(({ name }) => [
         name,
-        ...results.flatMap((r) => [fmtNum(get(r, name)), fmtRatio(get(r, name) / get(r, "unroll float32"))]),
+        ...results.flatMap((r) => [fmtNum(get(r, name)), r.t.has("unroll float32") ? fmtRatio(get(r, name) / get(r, "unroll float32")) : "—"]),
       ]),
     );
   };
@@ -117,4 +144,44 @@ export async function run(opts: SuiteOptions): Promise<void> {
   table("ms");
   console.log("### the same in process CPU time (user + system), median: steadier on a shared machine\n");
   table("cpuMs");
+  if (!results[0].t.has("unroll float32")) return;
+  torchRatios(results);
+  diagnostics(results);
+}
+
+/** unroll / PyTorch at each thread count, or why PyTorch is missing. */
+function torchRatios(results: readonly Result[]): void {
+  console.log("### unroll float32 / PyTorch float32, ms per step (median wall-clock)\n");
+  if ("skipped" in torch) {
+    console.log(`PyTorch: skipped (${torch.skipped}).\n`);
+    return;
+  }
+  console.log(`PyTorch ${torch.version}, one process per thread count.\n`);
+  const ms = (r: Result, name: string): number => r.t.get(name)?.ms ?? NaN;
+  const rows = results.map((r) => {
+    const [u, t1, t2] = [ms(r, "unroll float32"), ms(r, "PyTorch 1 thread"), ms(r, "PyTorch 2 threads")];
+    return [r.w.name, fmtNum(u), fmtNum(t1), fmtRatio(u / t1), fmtNum(t2), fmtRatio(u / t2)];
+  });
+  printTable(["workload", "unroll ms", "PyTorch 1 thread ms", "unroll / PyTorch 1", "PyTorch 2 threads ms", "unroll / PyTorch 2"], rows);
+}
+
+/** Per workload: GFLOP/s, copies and the share of time outside kernels, from a separate instrumented run. */
+function diagnostics(results: readonly Result[]): void {
+  const peak = gemmPeak();
+  console.log(`### where unroll float32's step goes (kernels.gemm peak: ${fmtNum(peak.gflops)} GFLOP/s on float32 ${peak.n}³)\n`);
+  const rows = results.map((r) => {
+    const flops = stepFlops(r.w);
+    const u = r.t.get("unroll float32")!.ms;
+    const t1 = r.t.get("PyTorch 1 thread")?.ms;
+    const d = diagnose(publicApiTrainer(makeProblem(r.w), "float32"));
+    return [
+      r.w.name,
+      fmtNum(flops / 1e9),
+      fmtNum(flops / u / 1e6),
+      t1 === undefined ? "—" : fmtNum(flops / t1 / 1e6),
+      fmtNum(d.copiedFloats / 1e6),
+      `${(100 * d.outside).toFixed(0)}%`,
+    ];
+  });
+  printTable(["workload", "GFLOP per step", "unroll GFLOP/s", "PyTorch 1 thread GFLOP/s", "M floats copied per step", "time outside kernels"], rows);
 }

@@ -6,6 +6,7 @@ import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
 import { createWasmKernels, wasmUnavailableReason } from "./wasm/index.js";
+import { copied } from "./wasm/module.js";
 
 export type { Gemm } from "./matmul.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
@@ -70,3 +71,11 @@ if (requested !== undefined && requested !== "" && requested !== "js" && request
   throw new TypeError(`UNROLL_KERNELS: expected "wasm" or "js", got ${JSON.stringify(requested)}`);
 }
 if (requested === "wasm" || (requested !== "js" && wasmKernels !== null)) useKernels("wasm");
+
+/**
+ * Counters of the kernels since they loaded: `copiedFloats`, the floats copied into and out
+ * of WebAssembly memory. Example: `const c0 = kernelStats().copiedFloats` before a step.
+ */
+export function kernelStats(): { copiedFloats: number } {
+  return { copiedFloats: copied.floats };
+}

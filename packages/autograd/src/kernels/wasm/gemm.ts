@@ -4,7 +4,7 @@
 // product, less for bigger ones (scripts/bench-kernels.ts copy).
 
 import { gemmJs, type Gemm } from "../matmul.js";
-import { layout, span, view, type WasmHeap } from "./module.js";
+import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
 
 /**
  * Below this many multiply-adds the JavaScript kernel wins: the wasm call, three copies
@@ -27,11 +27,10 @@ export function makeGemmWasm(heap: WasmHeap, minWork = MIN_WORK): Gemm {
       return;
     }
     const [pa, pb, pc] = at;
-    const { mem, shift } = view(heap, f32);
-    mem.set(span(a, aOff, m * k), pa >> shift);
-    mem.set(span(b, bOff, k * n), pb >> shift);
-    if (accumulate) mem.set(span(c, cOff, m * n), pc >> shift);
+    copyIn(heap, a, aOff, m * k, pa);
+    copyIn(heap, b, bOff, k * n, pb);
+    if (accumulate) copyIn(heap, c, cOff, m * n, pc);
     (f32 ? heap.exports.sgemm : heap.exports.dgemm)(transA, transB, m, n, k, pa, pb, pc, accumulate, heap.work);
-    c.set(mem.subarray(pc >> shift, (pc >> shift) + m * n), cOff);
+    copyOut(heap, pc, m * n, c, cOff);
   };
 }

@@ -8,6 +8,7 @@
 // old ArrayBuffer, and one detached buffer anywhere in the process makes V8 check every
 // typed-array access from then on (measured 1.3-1.9x slower JavaScript).
 
+import type { FloatArray } from "../../dtype.js";
 import { wasmBase64, wasmRelaxedBase64 } from "./bytes.js";
 
 /** The functions that assembly/index.ts exports (pointers are byte addresses). */
@@ -134,6 +135,23 @@ export function layout(heap: WasmHeap, bytes: number, counts: readonly number[])
 /** The wasm memory as float32 or float64 elements, and the shift from byte address to index. */
 export function view(heap: WasmHeap, f32: boolean): { mem: Float32Array | Float64Array; shift: number } {
   return f32 ? { mem: heap.f32, shift: 2 } : { mem: heap.f64, shift: 3 };
+}
+
+/** Floats copied into and out of wasm memory since the kernels loaded (kernelStats reads it). */
+export const copied = { floats: 0 };
+
+/** Copy n elements of src from `off` into the memory at byte address `p`. */
+export function copyIn(heap: WasmHeap, src: FloatArray, off: number, n: number, p: number): void {
+  const { mem, shift } = view(heap, src instanceof Float32Array);
+  mem.set(span(src, off, n), p >> shift);
+  copied.floats += n;
+}
+
+/** Copy n elements from byte address `p` into dst from `off`. */
+export function copyOut(heap: WasmHeap, p: number, n: number, dst: FloatArray, off: number): void {
+  const { mem, shift } = view(heap, dst instanceof Float32Array);
+  dst.set(mem.subarray(p >> shift, (p >> shift) + n), off);
+  copied.floats += n;
 }
 
 /** `len` elements of x from `off`, without a new view when that is all of x. */

@@ -8,7 +8,7 @@
 
 import type { FloatArray } from "../../dtype.js";
 import { rowLosses, type SoftmaxXentForward, type SoftmaxXentSaved } from "../softmax-xent.js";
-import { layout, span, view, type WasmHeap } from "./module.js";
+import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
 
 /** Below this many logits the JavaScript forward is as fast (a call and three copies). */
 const MIN_LOGITS = 256;
@@ -27,18 +27,17 @@ export function makeSoftmaxXentWasm(heap: WasmHeap, js: SoftmaxXentForward, minL
       return;
     }
     const [px, pe, pm, ps] = at;
-    const { mem, shift } = view(heap, f32);
-    mem.set(span(logits, 0, n * c), px >> shift);
+    copyIn(heap, logits, 0, n * c, px);
     (f32 ? heap.exports.softmaxRowsF32 : heap.exports.softmaxRowsF64)(px, pe, pm, ps, n, c);
     let out = saved;
     if (out === null) {
       if (scratch === null || scratch.rowMax.length < n) scratch = { exps: new Float64Array(0), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
       out = scratch;
     } else {
-      out.exps.set(mem.subarray(pe >> shift, (pe >> shift) + n * c), 0);
+      copyOut(heap, pe, n * c, out.exps, 0);
     }
-    out.rowMax.set(heap.f64.subarray(pm >> 3, (pm >> 3) + n), 0);
-    out.rowSum.set(heap.f64.subarray(ps >> 3, (ps >> 3) + n), 0);
+    copyOut(heap, pm, n, out.rowMax, 0);
+    copyOut(heap, ps, n, out.rowSum, 0);
     rowLosses(loss, logits, out.rowMax, out.rowSum, s);
   };
 }
