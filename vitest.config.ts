@@ -2,11 +2,36 @@ import { defineConfig } from "vitest/config";
 
 // Tests run against the TypeScript sources: the "development" export condition
 // of each @unroll package points at src/index.ts, so no build is needed first.
+// Two projects: every test on one kernel thread, then the correctness core (fixtures,
+// gradchecks, the thread tests) again on two threads with every product split, so
+// that both thread counts are checked against the same references.
+const CORE = [
+  "packages/*/test/**/{fixtures,golden,gradcheck,ops.gradcheck,derivatives,float32,threads}.test.ts",
+];
+
 export default defineConfig({
   resolve: { conditions: ["development"] },
   ssr: { resolve: { conditions: ["development"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "1 thread",
+          include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          env: { UNROLL_THREADS: "1" },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "2 threads",
+          include: CORE,
+          env: { UNROLL_THREADS: "2" },
+          setupFiles: ["test/split-products.ts"],
+        },
+      },
+    ],
   },
 });

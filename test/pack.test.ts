@@ -40,6 +40,7 @@ import * as extend from "@unroll/autograd/extend";
 import * as losses from "@unroll/losses";
 import * as rnn from "@unroll/rnn";
 const { tensor, gradcheck } = autograd;
+const t0 = performance.now();
 const a = tensor([[0.1, 0.2], [0.3, -0.4]], { requiresGrad: true });
 const b = tensor([[0.5], [-1.0]], { requiresGrad: true });
 const y = a.matmul(b).tanh().sum();
@@ -82,10 +83,22 @@ for (let step = 0; step < 20; step++) {
   opt.step();
   losses_.push(loss.item());
 }
+
+// One step with the kernels on two threads, big enough to be split once the worker is up
+// (it starts in the background); the process must still exit by itself afterwards.
+autograd.setNumThreads(2);
+while (performance.now() - t0 < 1000) {} // the worker starts while this thread is busy
+const wide = new rnn.RNN(64, 256, { rng });
+const wideHead = new rnn.Linear(256, 64, { rng });
+const wideOpt = new autograd.SGD([...wide.parameters(), ...wideHead.parameters()], { lr: 0.1 });
+const wideOut = wideHead.forward(wide.forward(autograd.randn([64, 8, 64], { rng })).output);
+wideOut.mul(wideOut).sum().backward();
+wideOpt.step();
 console.log(JSON.stringify({
   y: y.item(), gradA: a.grad.toArray(), gradB: b.grad.toArray(), gradcheck: check.ok,
   cubeGrad: c.grad.toArray(), cubeCheck, cubeOp: cube(c).op,
   firstLoss: losses_[0], lastLoss: losses_[losses_.length - 1], kernels: autograd.kernelsInUse(),
+  threads: autograd.numThreads(), wideGrad: wide.layers[0][0].weightHh.grad.shape, splitCalls: autograd.kernelStats().splitCalls,
   exports: { autograd: Object.keys(autograd), extend: Object.keys(extend), losses: Object.keys(losses), rnn: Object.keys(rnn) },
 }));
 `;
@@ -171,6 +184,9 @@ test("plain Node ESM imports all three packages and runs forward, backward and g
   // The RNN trains from the built packages, on the WebAssembly kernels embedded in dist/.
   expect(out.lastLoss).toBeLessThan(out.firstLoss / 4);
   expect(out.kernels).toBe("wasm");
+  expect(out.threads).toBe(2);
+  expect(out.wideGrad).toEqual([256, 256]);
+  expect(out.splitCalls).toBeGreaterThan(0);
   // The built packages export exactly what their sources export.
   expect(out.exports.autograd.sort()).toEqual(Object.keys(autogradSrc).sort());
   expect(out.exports.extend.sort()).toEqual(Object.keys(extendSrc).sort());

@@ -4,7 +4,8 @@
 // kernel wrapped in a timer, so that the timed runs of the suite stay untouched.
 //   B batch, T time, I input, H hidden, C classes, G gates (1 RNN, 4 LSTM)
 
-import { kernels, kernelStats } from "@unroll/autograd";
+import { kernelStats } from "@unroll/autograd";
+import { kernels } from "@unroll/autograd/extend";
 import { median } from "../timing.js";
 import { gates, type Trainer, type Workload } from "./problem.js";
 

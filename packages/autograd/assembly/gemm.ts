@@ -45,18 +45,22 @@ const VEC_BYTES: i32 = 16;
   return 2048;
 }
 
-/** Bytes of scratch that gemm<T> needs for Ã and B̃ at `work`. */
+/** Bytes of an MR×NR tile for the edge case where C has fewer than MR rows or NR columns left. */
+const EDGE_TILE_BYTES: i32 = MR * 2 * VEC_BYTES;
+
+/** Bytes of scratch that gemm<T> needs at `work`: Ã, B̃, then the edge tile. */
 @inline function workBytesOf<T>(): i32 {
-  return (mcOf<T>() * kcOf<T>() + kcOf<T>() * ncOf<T>()) * sizeof<T>();
+  return (mcOf<T>() * kcOf<T>() + kcOf<T>() * ncOf<T>()) * sizeof<T>() + EDGE_TILE_BYTES;
 }
 
-/** Scratch bytes that sgemm and dgemm need at `work` (the JavaScript side reserves them). */
+/**
+ * Scratch bytes that sgemm and dgemm need at `work` (the JavaScript side reserves them).
+ * All scratch lives there, none in static data, so threads that share the memory each
+ * pass their own.
+ */
 export function gemmWorkBytes(): i32 {
   return max(workBytesOf<f32>(), workBytesOf<f64>());
 }
-
-// An MR×NR tile for the edge case where C has fewer than MR rows or NR columns left.
-const edgeTile = memory.data(MR * 2 * VEC_BYTES, 16);
 
 /** c + a·b: fused (one rounding) in the relaxed-SIMD build, where the runtime has FMA. */
 @inline function madd<T>(c: v128, a: v128, b: v128): v128 {
@@ -76,8 +80,9 @@ const edgeTile = memory.data(MR * 2 * VEC_BYTES, 16);
 /**
  * C[0:mr, 0:nr] (+)= Ã-panel · B̃-panel over kc steps. pa: kc×MR (p-major), pb: kc×NR;
  * c points at C's top-left element, ldc is C's row stride in bytes; beta adds into C.
+ * A partial tile (mr < MR or nr < NR) goes through the scratch at edgeTile.
  */
-function micro<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: bool, mr: i32, nr: i32): void {
+function micro<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: bool, mr: i32, nr: i32, edgeTile: usize): void {
   const S = sizeof<T>();
   const z = v128.splat<T>(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
@@ -309,19 +314,19 @@ function packBTransposedPanel<T>(kc: i32, s: usize, ldb: i32, dst: usize): void 
   }
 }
 
-function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, work: usize): void {
+/** lda, ldb, ldc: the stored row lengths of A, B and C in elements (a block of a bigger matrix). */
+function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldcElems: i32, accumulate: bool, work: usize): void {
   const S = sizeof<T>();
   if (m <= 0 || n <= 0) return;
-  const ldc = <usize>n * S;
+  const ldc = <usize>ldcElems * S;
   if (k <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * S);
     return;
   }
   const KC = kcOf<T>(), MC = mcOf<T>(), NC = ncOf<T>(), NR = nrOf<T>();
-  const lda = transA ? m : k;
-  const ldb = transB ? k : n;
   const wa = work;
   const wb = work + <usize>MC * KC * S;
+  const tile = wb + <usize>KC * NC * S;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -339,7 +344,7 @@ function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b
           const pb = wb + <usize>jr * kc * S;
           const cj = c + <usize>ic * ldc + <usize>(jc + jr) * S;
           for (let ir = 0; ir < mc; ir += MR) {
-            micro<T>(kc, wa + <usize>ir * kc * S, pb, cj + <usize>ir * ldc, ldc, beta, min(MR, mc - ir), nr);
+            micro<T>(kc, wa + <usize>ir * kc * S, pb, cj + <usize>ir * ldc, ldc, beta, min(MR, mc - ir), nr, tile);
           }
         }
       }
@@ -347,12 +352,26 @@ function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b
   }
 }
 
-/** f32 C (+)= op(A)·op(B); see the top of this file for the layout. */
+/** f32 C (+)= op(A)·op(B) on packed matrices; see the top of this file for the layout. */
 export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, work: usize): void {
-  gemm<f32>(transA, transB, m, n, k, a, b, c, accumulate, work);
+  gemm<f32>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work);
 }
 
-/** f64 C (+)= op(A)·op(B); see the top of this file for the layout. */
+/** f64 C (+)= op(A)·op(B) on packed matrices; see the top of this file for the layout. */
 export function dgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, work: usize): void {
-  gemm<f64>(transA, transB, m, n, k, a, b, c, accumulate, work);
+  gemm<f64>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work);
+}
+
+/**
+ * f32 C (+)= op(A)·op(B) on blocks of bigger row-major matrices (row lengths lda, ldb, ldc
+ * in elements): what one thread runs on its rows or columns of C. Each element of C sums
+ * over k in the same order whatever the block, so splitting C changes no bit.
+ */
+export function sgemmBlock(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool, work: usize): void {
+  gemm<f32>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+}
+
+/** f64 sgemmBlock. */
+export function dgemmBlock(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool, work: usize): void {
+  gemm<f64>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
 }

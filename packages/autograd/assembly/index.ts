@@ -2,7 +2,7 @@
 // (src/kernels/wasm/) owns the memory layout: it reserves scratch from heapBase() on and
 // copies operands in and results out.
 
-export { sgemm, dgemm, gemmWorkBytes } from "./gemm";
+export { sgemm, dgemm, sgemmBlock, dgemmBlock, gemmWorkBytes } from "./gemm";
 export { tanhF32, tanhF64 } from "./activations";
 export {
   rnnTanhForwardF32, rnnTanhForwardF64, rnnReluForwardF32, rnnReluForwardF64,

@@ -15,11 +15,12 @@ import type { CellBuffers } from "../src/kernels/cells.js";
 import { softmaxXentForwardJs, type SoftmaxXentSpec } from "../src/kernels/softmax-xent.js";
 import { makeSoftmaxXentWasm } from "../src/kernels/wasm/softmax-xent.js";
 import { makeGemmWasm } from "../src/kernels/wasm/gemm.js";
+import { wasmPool } from "../src/kernels/wasm/index.js";
 import { align64, wasmHeap } from "../src/kernels/wasm/module.js";
 
 if (wasmHeap === null) throw new Error("WebAssembly SIMD kernels unavailable");
 const heap = wasmHeap;
-const gemmWasm = makeGemmWasm(heap);
+const gemmWasm = makeGemmWasm(heap, wasmPool!);
 const jsCells = {
   rnnTanhForward: cells.rnnTanhForwardJs, rnnTanhBackward: cells.rnnTanhBackwardJs,
   gruForward: cells.gruForwardJs, gruBackward: cells.gruBackwardJs,

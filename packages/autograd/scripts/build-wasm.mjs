@@ -23,7 +23,7 @@ const ASC_ARGS = [
   "-O3", "--noAssert",
   "--runtime", "stub",
   "--enable", "simd",
-  "--importMemory", "--noExportMemory",
+  "--importMemory", "--noExportMemory", "--maximumMemory", "32768",
   "--use", "abort=",
   "--baseDir", packageDir,
 ];

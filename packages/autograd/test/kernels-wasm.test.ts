@@ -12,6 +12,7 @@ import { kernels } from "../src/extend.js";
 import { gemmJs, gemmNaive, type Gemm } from "../src/kernels/matmul.js";
 import { makeGemmWasm } from "../src/kernels/wasm/gemm.js";
 import { wasmHeap } from "../src/kernels/wasm/module.js";
+import { wasmPool } from "../src/kernels/wasm/index.js";
 
 type Ctor = typeof Float32Array | typeof Float64Array;
 type Arr = Float32Array | Float64Array;
@@ -19,7 +20,7 @@ type Arr = Float32Array | Float64Array;
 if (wasmHeap === null) throw new Error("these tests need WebAssembly SIMD (Node 20 has it)");
 const heap = wasmHeap;
 /** The wasm path for every size (the exported gemm sends tiny products to JavaScript). */
-const gemmWasmAll = makeGemmWasm(heap, 0);
+const gemmWasmAll = makeGemmWasm(heap, wasmPool!, 0);
 
 function rand(C: Ctor, n: number, rng: Rng): Arr {
   const x = new C(n);
@@ -163,7 +164,7 @@ describe("wasm gemm against JS and the naive loop", () => {
   });
 
   it("the exported gemm sends tiny products to JavaScript and mixed dtypes too, with the same results", () => {
-    const gemm = makeGemmWasm(heap);
+    const gemm = makeGemmWasm(heap, wasmPool!);
     check({ C: Float32Array, ta: false, tb: true, m: 2, n: 3, k: 4, acc: true, off: [1, 0, 2] }, 11, gemm);
     const rng = createRng(3);
     const a = rand(Float32Array, 40 * 30, rng);

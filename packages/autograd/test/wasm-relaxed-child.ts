@@ -7,9 +7,10 @@ import { createRng } from "../src/random.js";
 import { gemmNaive } from "../src/kernels/matmul.js";
 import { makeGemmWasm } from "../src/kernels/wasm/gemm.js";
 import { wasmHeap, wasmVariant } from "../src/kernels/wasm/module.js";
+import { wasmPool } from "../src/kernels/wasm/index.js";
 
 const rng = createRng(3);
-const gemm = makeGemmWasm(wasmHeap!, 0);
+const gemm = makeGemmWasm(wasmHeap!, wasmPool!, 0);
 function random(C: typeof Float32Array | typeof Float64Array, n: number): Float32Array | Float64Array {
   const x = new C(n);
   for (let i = 0; i < n; i++) x[i] = rng.random() * 2 - 1;

@@ -5,7 +5,8 @@ import { gemmJs, type Gemm } from "./matmul.js";
 import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
-import { createWasmKernels, wasmUnavailableReason } from "./wasm/index.js";
+import { createWasmKernels, wasmPool, wasmUnavailableReason } from "./wasm/index.js";
+import { machineCores, splitCount } from "./wasm/threads.js";
 import { copied } from "./wasm/module.js";
 
 export type { Gemm } from "./matmul.js";
@@ -74,8 +75,34 @@ if (requested === "wasm" || (requested !== "js" && wasmKernels !== null)) useKer
 
 /**
  * Counters of the kernels since they loaded: `copiedFloats`, the floats copied into and out
- * of WebAssembly memory. Example: `const c0 = kernelStats().copiedFloats` before a step.
+ * of WebAssembly memory, and `splitCalls`, the products split across threads.
+ * Example: `const c0 = kernelStats().copiedFloats` before a step.
  */
-export function kernelStats(): { copiedFloats: number } {
-  return { copiedFloats: copied.floats };
+export function kernelStats(): { copiedFloats: number; splitCalls: number } {
+  return { copiedFloats: copied.floats, splitCalls: splitCount.calls };
 }
+
+/**
+ * Run the WebAssembly kernels on n threads (the caller's and n - 1 workers over one shared
+ * memory). Results have the same bits for any n. Where SharedArrayBuffer or workers are
+ * missing (a browser page that is not crossOriginIsolated) it stays at one thread:
+ * `numThreads()` says how many are in use. The default is UNROLL_THREADS or the machine's cores.
+ * Example: `setNumThreads(1)` for a reproducible single-core timing.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: n must be a positive integer, got ${String(n)}`);
+  threadsWanted = n;
+  wasmPool?.resize(n);
+}
+let threadsWanted = 1;
+
+/** Threads the WebAssembly kernels run on (1 without shared memory). Example: `console.log(numThreads())`. */
+export function numThreads(): number {
+  return wasmPool === null ? 1 : wasmPool.size;
+}
+
+const threadsEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.UNROLL_THREADS;
+if (threadsEnv !== undefined && threadsEnv !== "" && !/^[1-9][0-9]*$/.test(threadsEnv)) {
+  throw new TypeError(`UNROLL_THREADS: expected a positive integer, got ${JSON.stringify(threadsEnv)}`);
+}
+setNumThreads(threadsEnv ? Number(threadsEnv) : machineCores());

@@ -5,6 +5,7 @@
 
 import { gemmJs, type Gemm } from "../matmul.js";
 import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
+import { gemmOnPool, type ThreadPool } from "./threads.js";
 
 /**
  * Below this many multiply-adds the JavaScript kernel wins: the wasm call, three copies
@@ -13,8 +14,8 @@ import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
  */
 export const MIN_WORK = 256;
 
-/** The wasm gemm on `heap`; products under `minWork` multiply-adds run in JavaScript. */
-export function makeGemmWasm(heap: WasmHeap, minWork = MIN_WORK): Gemm {
+/** The wasm gemm on `heap` and its threads; products under `minWork` multiply-adds run in JavaScript. */
+export function makeGemmWasm(heap: WasmHeap, pool: ThreadPool, minWork = MIN_WORK): Gemm {
   return (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) => {
     const f32 = c instanceof Float32Array;
     if (m * n * k < minWork || a instanceof Float32Array !== f32 || b instanceof Float32Array !== f32) {
@@ -30,7 +31,7 @@ export function makeGemmWasm(heap: WasmHeap, minWork = MIN_WORK): Gemm {
     copyIn(heap, a, aOff, m * k, pa);
     copyIn(heap, b, bOff, k * n, pb);
     if (accumulate) copyIn(heap, c, cOff, m * n, pc);
-    (f32 ? heap.exports.sgemm : heap.exports.dgemm)(transA, transB, m, n, k, pa, pb, pc, accumulate, heap.work);
+    gemmOnPool(heap, pool, f32, transA, transB, m, n, k, pa, pb, pc, accumulate);
     copyOut(heap, pc, m * n, c, cOff);
   };
 }

@@ -9,6 +9,10 @@ import { makeCellsWasm, type WasmCells } from "./cells.js";
 import { makeGemmWasm } from "./gemm.js";
 import { wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
+import { ThreadPool } from "./threads.js";
+
+/** The kernels' threads (made with the kernels), or null while there is no wasm heap. */
+export let wasmPool: ThreadPool | null = null;
 
 export interface WasmKernels extends WasmCells {
   gemm: Gemm;
@@ -21,9 +25,10 @@ export type JsFallbacks = Pick<WasmKernels, "softmaxXentForward" | keyof WasmCel
 /** The wasm kernels, or null where WebAssembly SIMD is missing (wasmUnavailableReason says why). */
 export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
   if (wasmHeap === null) return null;
+  wasmPool ??= new ThreadPool(wasmHeap);
   return {
     ...makeCellsWasm(wasmHeap, js),
-    gemm: makeGemmWasm(wasmHeap),
+    gemm: makeGemmWasm(wasmHeap, wasmPool),
     softmaxXentForward: makeSoftmaxXentWasm(wasmHeap, js.softmaxXentForward),
   };
 }

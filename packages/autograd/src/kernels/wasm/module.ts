@@ -1,10 +1,13 @@
 // Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) synchronously
-// and owns their memory: scratch for packing at `work`, operands copied in from `data` on.
-// The relaxed-SIMD build (FMA in gemm) is tried first; runtimes without relaxed SIMD
-// reject it at compile time and get the plain SIMD build.
+// and owns their memory: packing scratch per thread from `work` on, operands copied in
+// from `data` on. The relaxed-SIMD build (FMA in gemm) is tried first; runtimes without
+// relaxed SIMD reject it at compile time and get the plain SIMD build.
 //
-// The memory is sized up front and, when an operand does not fit, replaced by a bigger one
-// with a fresh instance of the same compiled module, never grown: Memory.grow detaches the
+// Where SharedArrayBuffer exists the memory is a shared WebAssembly.Memory (the same
+// bytes, with the import's limits marked shared), which worker threads run kernels on
+// (threads.ts) and which grows in place: growing a shared memory detaches nothing.
+// Otherwise it is sized up front and, when an operand does not fit, replaced by a bigger
+// one with a fresh instance, never grown: Memory.grow on a non-shared memory detaches the
 // old ArrayBuffer, and one detached buffer anywhere in the process makes V8 check every
 // typed-array access from then on (measured 1.3-1.9x slower JavaScript).
 
@@ -17,6 +20,8 @@ export interface KernelExports {
   gemmWorkBytes(): number;
   sgemm: GemmExport;
   dgemm: GemmExport;
+  sgemmBlock: GemmBlockExport;
+  dgemmBlock: GemmBlockExport;
   tanhF32: Unary;
   tanhF64: Unary;
   rnnTanhForwardF32: RnnForward;
@@ -45,6 +50,10 @@ export type GemmExport = (
   transA: boolean, transB: boolean, m: number, n: number, k: number,
   a: number, b: number, c: number, accumulate: boolean, work: number,
 ) => void;
+export type GemmBlockExport = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean, work: number,
+) => void;
 type Unary = (z: number, n: number) => void;
 // The cell kernels of assembly/cells.ts: outputs first, then inputs, then sizes.
 type RnnForward = (h: number, gx: number, gh: number, b: number, rows: number, H: number) => void;
@@ -60,15 +69,24 @@ type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, row
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
+}
+export interface WasmMemory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
 }
 const WA = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
-/** Up front: packing scratch (~4.3 MB) plus operands up to 1024×1024 float32 (12 MB), virtual until touched. */
-const INITIAL_BYTES = 32 << 20;
-/** wasm32 addresses 4 GB; beyond what fits under this, callers fall back to JavaScript. */
+/** Up front: packing scratch (~4.3 MB a thread) plus operands up to 1024×1024 float32 (12 MB), virtual until touched. */
+const INITIAL_BYTES = 96 << 20;
+/** The memory's maximum (build-wasm.mjs's --maximumMemory); beyond it, callers fall back to JavaScript. */
 export const MAX_BYTES = 2 ** 31;
+/** Threads whose packing scratch is laid out (the pool never grows past it). */
+export const MAX_THREADS = 16;
+/** Bytes of one thread's slot in the control block that the pool synchronises on (threads.ts). */
+export const CONTROL_SLOT_BYTES = 128;
+export const CONTROL_BYTES = CONTROL_SLOT_BYTES * (MAX_THREADS + 1);
 
 export const align64 = (x: number): number => (x + 63) & ~63;
 
@@ -79,38 +97,68 @@ function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-/** A kernel instance with its memory; `reserve` makes room for the operands of one call. */
+/**
+ * A kernel instance with its memory; `reserve` makes room for the operands of one call.
+ * Layout from heapBase() on: the pool's control block, one packing scratch per thread
+ * (`workOf(j)`; thread 0 is this one), then each call's operands from `data`.
+ */
 export class WasmHeap {
   exports!: KernelExports;
+  memory!: WasmMemory;
   f32!: Float32Array;
   f64!: Float64Array;
-  /** Byte address of the scratch the kernels pack into. */
+  /** Byte address of the pool's control block. */
+  readonly control: number;
+  /** Bytes of one thread's packing scratch. */
+  readonly workBytes: number;
+  /** Byte address of this thread's packing scratch. */
   readonly work: number;
   /** Byte address where a call's operands start. */
   readonly data: number;
 
   constructor(
     private readonly api: WasmApi,
-    private readonly module: object,
+    /** The compiled module; its memory import is shared when `shared`. */
+    readonly module: object,
+    /** True when the memory is a shared WebAssembly.Memory (threads can run on it). */
+    readonly shared: boolean,
   ) {
     this.instantiate(INITIAL_BYTES);
-    this.work = align64(this.exports.heapBase());
-    this.data = align64(this.work + this.exports.gemmWorkBytes());
+    this.control = align64(this.exports.heapBase());
+    this.workBytes = align64(this.exports.gemmWorkBytes());
+    this.work = this.control + CONTROL_BYTES;
+    this.data = this.workOf(shared ? MAX_THREADS : 1);
+  }
+
+  /** Byte address of thread j's packing scratch. */
+  workOf(j: number): number {
+    return this.work + j * this.workBytes;
   }
 
   private instantiate(bytes: number): void {
-    const memory = new this.api.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const memory = new this.api.Memory({ initial: Math.ceil(bytes / PAGE), maximum: MAX_BYTES / PAGE, shared: this.shared });
     const instance = new this.api.Instance(this.module, { env: { memory } });
+    this.memory = memory;
     this.exports = instance.exports as unknown as KernelExports;
-    this.f32 = new Float32Array(memory.buffer);
-    this.f64 = new Float64Array(memory.buffer);
+    this.views();
   }
 
-  /** Make byte addresses below `end` usable (end <= MAX_BYTES), replacing the memory if needed. */
+  private views(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+  }
+
+  /** Make byte addresses below `end` usable (end <= MAX_BYTES): grown in place when shared, else replaced. */
   reserve(end: number): void {
     if (end <= this.f64.byteLength) return;
-    // A quarter of headroom so that a slowly growing workload does not replace it every call.
-    this.instantiate(Math.min(MAX_BYTES, Math.max(end * 1.25, 2 * this.f64.byteLength)));
+    // A quarter of headroom so that a slowly growing workload does not resize it every call.
+    const bytes = Math.min(MAX_BYTES, Math.max(end * 1.25, 2 * this.f64.byteLength));
+    if (this.shared) {
+      this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
+      this.views();
+    } else {
+      this.instantiate(bytes);
+    }
   }
 }
 
@@ -162,6 +210,48 @@ export function span<A extends Float32Array | Float64Array>(x: A, off: number, l
 /** Which build runs: "relaxed-simd" (with FMA), "simd", or null (JavaScript kernels only). */
 export type WasmVariant = "relaxed-simd" | "simd";
 
+/**
+ * The same module with its memory import marked shared: the import's limits flag 0x01
+ * (a maximum) becomes 0x03 (a maximum, shared). The kernels use no atomic instructions,
+ * so the code is valid either way; the threads synchronise from JavaScript.
+ */
+export function withSharedMemory(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const leb = (at: number): [number, number] => {
+    let v = 0, shift = 0, b = 0;
+    do {
+      b = out[at++];
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return [v >>> 0, at];
+  };
+  let at = 8; // magic and version
+  while (at < out.length) {
+    const id = out[at];
+    const [size, body] = leb(at + 1);
+    if (id === 2) {
+      let [count, p] = leb(body);
+      for (; count > 0; count--) {
+        for (let name = 0; name < 2; name++) {
+          const [len, q] = leb(p);
+          p = q + len;
+        }
+        const kind = out[p++];
+        if (kind === 2) {
+          if (out[p] !== 1) throw new Error("the kernels' memory import has no maximum");
+          out[p] = 3;
+          return out;
+        }
+        if (kind === 0) p = leb(p)[1]; // a function import: its type index
+        else throw new Error(`unexpected import kind ${kind} in the kernels`);
+      }
+    }
+    at = body + size;
+  }
+  throw new Error("the kernels import no memory");
+}
+
 /** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
 function load(): { heap: WasmHeap | null; variant: WasmVariant | null; reason: string } {
   if (WA === undefined) return { heap: null, variant: null, reason: "WebAssembly is not available" };
@@ -169,12 +259,17 @@ function load(): { heap: WasmHeap | null; variant: WasmVariant | null; reason: s
     ["relaxed-simd", wasmRelaxedBase64],
     ["simd", wasmBase64],
   ];
+  // A shared memory needs SharedArrayBuffer: in browsers, a crossOriginIsolated page.
+  const canShare = typeof SharedArrayBuffer === "function";
   let reason = "";
   for (const [variant, base64] of builds) {
-    try {
-      return { heap: new WasmHeap(WA, new WA.Module(decodeBase64(base64))), variant, reason: "" };
-    } catch (e) {
-      reason = `the WebAssembly SIMD kernels did not load: ${(e as Error).message}`;
+    const bytes = decodeBase64(base64);
+    for (const shared of canShare ? [true, false] : [false]) {
+      try {
+        return { heap: new WasmHeap(WA, new WA.Module(shared ? withSharedMemory(bytes) : bytes), shared), variant, reason: "" };
+      } catch (e) {
+        reason = `the WebAssembly SIMD kernels did not load: ${(e as Error).message}`;
+      }
     }
   }
   return { heap: null, variant: null, reason };
