@@ -11,8 +11,8 @@ import { wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
 import { ThreadPool } from "./threads.js";
 
-/** The kernels' threads (made with the kernels), or null while there is no wasm heap. */
-export let wasmPool: ThreadPool | null = null;
+/** The kernels' threads, or null while there is no wasm heap. */
+export let wasmPool: ThreadPool | null = wasmHeap === null ? null : new ThreadPool(wasmHeap);
 
 export interface WasmKernels extends WasmCells {
   gemm: Gemm;
