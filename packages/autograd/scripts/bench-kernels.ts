@@ -205,7 +205,7 @@ function softmax(): void {
     const Ctor = f32 ? Float32Array : Float64Array;
     for (const [n, c] of [[32, 65], [800, 65], [3200, 65], [64, 2]]) {
       const x = rand(Ctor, n * c).map((v) => v * 6);
-      const s: SoftmaxXentSpec = { rows: n, classes: c, target: Int32Array.from({ length: n }, (_, i) => i % c), soft: null, weight: null, ignoreIndex: -100, skip: null, labelSmoothing: 0 };
+      const s: SoftmaxXentSpec = { rows: n, classes: c, target: Int32Array.from({ length: n }, (_, i) => i % c), soft: null, weight: null, rowWeight: null, labelSmoothing: 0 };
       const saved = { exps: new Ctor(n * c), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
       const loss = new Ctor(n);
       const t = timeCases([{ name: "js", run: () => softmaxXentForwardJs(loss, saved, x, s) }, { name: "wasm", run: () => forwardWasm(loss, saved, x, s) }], 21, 0.02);

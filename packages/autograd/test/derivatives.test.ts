@@ -1,5 +1,6 @@
 // DERIVATIVES.md stays true: every op exported from src/ops and every op name that
-// src records has a row, and every row names an op that exists.
+// src records has a row, every row names an op that exists, and each rule's one-line
+// comment in the code (`// d op / d input = formula`) is its row, word for word.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -32,7 +33,25 @@ const doc = readFileSync(new URL("DERIVATIVES.md", root), "utf8");
 const rows = [...doc.matchAll(/^\| (\w+)[^|]*\| ([^|]+) \| ([^|]+) \|$/gm)].filter((m) => m[1] !== "op" && !m[1].startsWith("---"));
 const documented = new Set(rows.map((m) => m[1]));
 
+/** The rule comments of a source file: "op / input = formula". */
+const ruleComments = (source: string): string[] => [...source.matchAll(/^\s*\/\/ d (.+ \/ d .+ = .+)$/gm)].map((m) => m[1].replace(" / d ", " / "));
+
+// Each "## ... (`src/ops/x.ts`)" section of the doc, with its rows as "op / input = formula".
+const sections = [...doc.matchAll(/^## .*\(`(src\/ops\/\w+\.ts)`\)$([\s\S]*?)(?=^## |(?![\s\S]))/gm)].map((m) => ({
+  file: m[1],
+  rules: [...m[2].matchAll(/^\| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)].filter((r) => r[1] !== "op" && !r[1].startsWith("---")).map((r) => `${r[1]} / ${r[2]} = ${r[3]}`),
+}));
+
 describe("DERIVATIVES.md", () => {
+  it("lists each op file's rules exactly as the comments beside them in the code", () => {
+    expect(sections.map((x) => x.file).sort()).toEqual(readdirSync(opsDir).map((f) => `src/ops/${f}`).sort());
+    for (const { file, rules } of sections) {
+      const inCode = ruleComments(readFileSync(new URL(file, root), "utf8"));
+      expect(inCode.length, file).toBeGreaterThan(1);
+      expect(inCode.filter((r) => !rules.includes(r)), `${file}: rule comments with no row in DERIVATIVES.md`).toEqual([]);
+      expect(rules.filter((r) => !inCode.includes(r)), `${file}: rows with no rule comment in the code`).toEqual([]);
+    }
+  });
   it("finds the ops and the table", () => {
     expect(exported.size).toBeGreaterThan(25);
     expect(recorded.has("matmul") && recorded.has("tanh") && recorded.has("stack")).toBe(true);

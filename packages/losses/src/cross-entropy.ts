@@ -6,7 +6,7 @@
 import { type FloatArray, type Tensor } from "@unroll/autograd";
 import { differentiable, flat, floatBuffer, fromFlat, record, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
-import { reduceGroups, type GroupPlan } from "./reduce.js";
+import { reduceGroups, rowWeights, type GroupPlan } from "./reduce.js";
 import {
   checkClassRange,
   checkLogits,
@@ -60,8 +60,8 @@ export function crossEntropy(logits: Tensor, target: ClassTarget, opts: CrossEnt
     throw new Error(`${op}: ignoreIndex ${ignoreIndex} cannot apply to probability targets (every row counts)`);
   }
   const rows = logits.ndim === 1 ? 1 : logits.shape[0];
-  const s: SoftmaxXentSpec = { rows, classes, target: t.index, soft: t.probs, weight, ignoreIndex, skip: null, labelSmoothing };
-  checkClassRange(op, s, logits);
+  const s: SoftmaxXentSpec = { rows, classes, target: t.index, soft: t.probs, weight, rowWeight: rowWeights(t.index, ignoreIndex, null, 0), labelSmoothing };
+  checkClassRange(op, s, logits, ignoreIndex);
   return fusedSoftmaxXent(op, logits, t.soft, s, plan(reduction, rows), logits.shape.slice(0, -1));
 }
 
@@ -80,34 +80,32 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
   const weight = weightOption(op, o.weight, classes);
   const index = resolveTarget(op, target, logProbs, false).index as Int32Array;
   const rows = logProbs.ndim === 1 ? 1 : logProbs.shape[0];
-  const s: SoftmaxXentSpec = { rows, classes, target: index, soft: null, weight, ignoreIndex, skip: null, labelSmoothing: 0 };
-  checkClassRange(op, s, logProbs);
+  const rowWeight = rowWeights(index, ignoreIndex, null, 0);
+  const s: SoftmaxXentSpec = { rows, classes, target: index, soft: null, weight, rowWeight, labelSmoothing: 0 };
+  checkClassRange(op, s, logProbs, ignoreIndex);
+  const counts = (r: number): boolean => rowWeight === null || rowWeight[r] !== 0;
+  const w = (r: number): number => (weight === null ? 1 : weight[index[r]]);
 
-  const x = flat(logProbs.data) as FloatArray;
+  const x = flat(logProbs.view) as FloatArray;
   const loss = floatBuffer(logProbs.dtype, rows);
-  for (let r = 0; r < rows; r++) {
-    const y = index[r];
-    if (y !== ignoreIndex) loss[r] = -(weight === null ? 1 : weight[y]) * x[r * classes + y];
-  }
+  // loss_r = -w_y logProbs[r, y] on the rows that count
+  for (let r = 0; r < rows; r++) if (counts(r)) loss[r] = -w(r) * x[r * classes + index[r]];
   const backward = (rowScale: ArrayLike<number>, rowsPerScale: number): Tensor[] => {
     // d loss_r / d x[r, c] = -w_y [c = y], scaled
     const dx = floatBuffer(logProbs.dtype, rows * classes);
-    for (let r = 0; r < rows; r++) {
-      const y = index[r];
-      if (y !== ignoreIndex) dx[r * classes + y] = -(weight === null ? 1 : weight[y]) * rowScale[(r / rowsPerScale) | 0];
-    }
+    for (let r = 0; r < rows; r++) if (counts(r)) dx[r * classes + index[r]] = -w(r) * rowScale[(r / rowsPerScale) | 0];
     return [fromFlat(dx, logProbs.shape)];
   };
   const p = plan(reduction, rows);
   // Under createGraph: the same linear map as ops, the constant -w_y [c = y] times dout
   if (p === null) {
-    return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.data), 1),
+    return record(op, [logProbs], loss, logProbs.shape.slice(0, -1), (dout) => backward(flat(dout.view), 1),
       differentiable((dout) => [backward(new Float64Array(rows).fill(1), 1)[0].mul(dout.reshape([...dout.shape, 1]))]));
   }
   const { value, scale } = reduceGroups(loss, s, p);
   const out = floatBuffer(logProbs.dtype, 1);
   out[0] = value;
   // d total / d loss_r = dout · scale
-  return record(op, [logProbs], out, [], (dout) => backward([flat(dout.data)[0] * scale[0]], Math.max(rows, 1)),
+  return record(op, [logProbs], out, [], (dout) => backward([flat(dout.view)[0] * scale[0]], Math.max(rows, 1)),
     differentiable((dout) => [backward([scale[0]], Math.max(rows, 1))[0].mul(dout)]));
 }

@@ -20,7 +20,7 @@ const NO_DOUBLE_BACKWARD = {
  */
 function allocSaved(logits: Tensor, n: number): { dlogits: Tensor; saved: SoftmaxXentSaved } {
   const dlogits = freshGrad(logits.dtype, logits.shape);
-  return { dlogits, saved: { exps: dlogits.data.data as FloatArray, rowMax: new Float64Array(n), rowSum: new Float64Array(n) } };
+  return { dlogits, saved: { exps: dlogits.buffer as FloatArray, rowMax: new Float64Array(n), rowSum: new Float64Array(n) } };
 }
 
 /**
@@ -30,7 +30,7 @@ function allocSaved(logits: Tensor, n: number): { dlogits: Tensor; saved: Softma
 export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null, s: SoftmaxXentSpec, plan: GroupPlan | null, rowShape: readonly number[]): Tensor {
   const n = s.rows;
   const c = s.classes;
-  const x = flat(logits.data) as FloatArray;
+  const x = flat(logits.view) as FloatArray;
   const inputs = soft === null ? [logits] : [logits, soft];
   // What backward needs is kept only when there will be a backward.
   const keep = isGradEnabled() && inputs.some((t) => t.requiresGrad);
@@ -54,14 +54,14 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
 
   if (plan === null) {
     // d loss_r = dout_r (the per-row losses are the output)
-    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.data) as FloatArray, 1), NO_DOUBLE_BACKWARD);
+    return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.view) as FloatArray, 1), NO_DOUBLE_BACKWARD);
   }
   const { value, scale } = reduceGroups(loss, s, plan);
   const out = floatBuffer(logits.dtype, 1);
   out[0] = value;
   // d total / d loss_r = dout · scale of r's group; d loss_r / d x_r = Σq · softmax - q (the kernel)
   return record(op, inputs, out, [], (dout) => {
-    const g = flat(dout.data)[0];
+    const g = flat(dout.view)[0];
     return backward(scale.map((v) => v * g), plan.size);
   }, NO_DOUBLE_BACKWARD);
 }

@@ -3,4 +3,5 @@
 
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from "./cross-entropy.js";
 export { sequenceCrossEntropy, type SequenceCrossEntropyOptions } from "./sequence.js";
-export type { ClassTarget, Lengths } from "./validate.js";
+export type { ClassTarget } from "./validate.js";
+export type { Lengths } from "@unroll/autograd";

@@ -22,12 +22,21 @@ export interface Reduced {
   scale: Float64Array;
 }
 
-function rowCounts(s: SoftmaxXentSpec, r: number): boolean {
-  if (s.skip !== null && s.skip[r] !== 0) return false;
-  return s.target === null || s.target[r] !== s.ignoreIndex;
+/**
+ * How much each row counts, the one place this rule lives: 0 for a row whose class index
+ * is `ignoreIndex` or that lies at or past its example's length (`lengths` [B] over rows
+ * [B·T], T = `steps`), 1 otherwise; null when every row counts.
+ */
+export function rowWeights(target: Int32Array | null, ignoreIndex: number, lengths: Int32Array | null, steps: number): Float64Array | null {
+  if (lengths === null && (target === null || !target.includes(ignoreIndex))) return null;
+  const n = target !== null ? target.length : lengths!.length * steps;
+  const rho = new Float64Array(n).fill(1);
+  if (target !== null) for (let r = 0; r < n; r++) if (target[r] === ignoreIndex) rho[r] = 0;
+  if (lengths !== null) for (let b = 0; b < lengths.length; b++) rho.fill(0, b * steps + lengths[b], (b + 1) * steps);
+  return rho;
 }
 
-/** Reduce `loss` [G·S] (zero on rows that do not count) by `plan`, in float64. */
+/** Reduce `loss` [G·S] (zero on rows that do not count, `s.rowWeight`) by `plan`, in float64. */
 export function reduceGroups(loss: FloatArray, s: SoftmaxXentSpec, plan: GroupPlan): Reduced {
   const { groups, size } = plan;
   const scale = new Float64Array(groups);
@@ -38,9 +47,10 @@ export function reduceGroups(loss: FloatArray, s: SoftmaxXentSpec, plan: GroupPl
     let divisor = 0;
     let total = 0;
     for (let r = g * size; r < (g + 1) * size; r++) {
-      if (!rowCounts(s, r)) continue;
+      const rho = s.rowWeight === null ? 1 : s.rowWeight[r];
+      if (rho === 0) continue;
       rows++;
-      divisor += s.target === null || s.weight === null ? 1 : s.weight[s.target[r]];
+      divisor += rho * (s.target === null || s.weight === null ? 1 : s.weight[s.target[r]]);
       total += loss[r];
     }
     if (rows === 0) continue;

@@ -3,21 +3,20 @@
 //   B batch, T time, C classes: logits [B, T, C], target int32 [B, T] or
 //   probabilities [B, T, C], lengths int32 [B]; per-step losses [B, T]
 
-import type { Tensor } from "@unroll/autograd";
-import type { SoftmaxXentSpec } from "@unroll/autograd/extend";
+import type { Lengths, Tensor } from "@unroll/autograd";
+import { checkLengths, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
+import { rowWeights } from "./reduce.js";
 import {
   checkClassRange,
   checkLogits,
   checkOptions,
   ignoreIndexOption,
   labelSmoothingOption,
-  lengthsOption,
   oneOf,
   resolveTarget,
   weightOption,
   type ClassTarget,
-  type Lengths,
 } from "./validate.js";
 
 export interface SequenceCrossEntropyOptions {
@@ -55,18 +54,14 @@ export function sequenceCrossEntropy(logits: Tensor, target: ClassTarget, opts: 
   const labelSmoothing = labelSmoothingOption(op, o.labelSmoothing);
   const [batch, steps, classes] = logits.shape;
   const weight = weightOption(op, o.weight, classes);
-  const lengths = lengthsOption(op, o.lengths, batch, steps);
+  const lengths = checkLengths(op, o.lengths, batch, { min: 0, max: steps });
   const t = resolveTarget(op, target, logits, true);
   if (t.soft !== null && o.ignoreIndex !== undefined && ignoreIndex >= 0) {
     throw new Error(`${op}: ignoreIndex ${ignoreIndex} cannot apply to probability targets (use lengths to leave steps out)`);
   }
-  let skip: Uint8Array | null = null;
-  if (lengths !== null) {
-    skip = new Uint8Array(batch * steps);
-    for (let b = 0; b < batch; b++) skip.fill(1, b * steps + lengths[b], (b + 1) * steps);
-  }
-  const s: SoftmaxXentSpec = { rows: batch * steps, classes, target: t.index, soft: t.probs, weight, ignoreIndex, skip, labelSmoothing };
-  checkClassRange(op, s, logits);
+  const rowWeight = rowWeights(t.index, ignoreIndex, lengths, steps);
+  const s: SoftmaxXentSpec = { rows: batch * steps, classes, target: t.index, soft: t.probs, weight, rowWeight, labelSmoothing };
+  checkClassRange(op, s, logits, ignoreIndex);
   const plan = o.reduction === "none" ? null : { groups: batch, size: steps, within: timeReduction, across: batchReduction };
   return fusedSoftmaxXent(op, logits, t.soft, s, plan, [batch, steps]);
 }

@@ -4,13 +4,10 @@
 //   N examples, C classes, B batch, T time; the class dim is always the last one.
 
 import { Tensor, type FloatArray, type NestedArray } from "@unroll/autograd";
-import { flat, fmt, sizeOf, type SoftmaxXentSpec } from "@unroll/autograd/extend";
+import { flat, fmt, sameShape, sizeOf, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 
 /** Class indices: an int32 Tensor, an Int32Array (read row-major) or (nested) numbers. */
 export type ClassTarget = Tensor | Int32Array | NestedArray;
-
-/** Integer lengths [B]: an int32 Tensor, an Int32Array or numbers. */
-export type Lengths = Tensor | Int32Array | readonly number[];
 
 function describe(x: unknown): string {
   if (x === null) return "null";
@@ -68,7 +65,7 @@ export function weightOption(op: string, value: unknown, classes: number): Float
   if (value.ndim !== 1 || value.shape[0] !== classes) {
     throw new Error(`${op}: weight is ${fmt(value.shape)} but the logits have ${classes} classes; expected [${classes}]`);
   }
-  const w = flat(value.data) as FloatArray;
+  const w = flat(value.view) as FloatArray;
   for (let j = 0; j < w.length; j++) {
     if (!(w[j] >= 0 && w[j] < Infinity)) throw new RangeError(`${op}: weight[${j}] is ${w[j]}; class weights must be finite and non-negative`);
   }
@@ -123,7 +120,7 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
   if (target instanceof Tensor) {
     if (target.dtype === "int32") {
       if (!sameShape(target.shape, expected)) throw mismatch(target.shape);
-      return { index: flat(target.data) as Int32Array, soft: null, probs: null };
+      return { index: flat(target.view) as Int32Array, soft: null, probs: null };
     }
     if (!allowSoft) throw new TypeError(`${op}: target must be int32 class indices ${fmt(expected)}, got ${describe(target)}`);
     if (target.ndim === expected.length) {
@@ -132,7 +129,7 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
     if (!sameShape(target.shape, logits.shape)) {
       throw new Error(`${op}: probability target is ${fmt(target.shape)} but logits is ${fmt(logits.shape)}; they must have the same shape`);
     }
-    return { index: null, soft: target, probs: flat(target.data) as FloatArray };
+    return { index: null, soft: target, probs: flat(target.view) as FloatArray };
   }
   if (target instanceof Int32Array) {
     if (target.length !== sizeOf(expected)) {
@@ -157,47 +154,17 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
   return { index, soft: null, probs: null };
 }
 
-/** Every class index that counts lies in [0, C); ignored and skipped positions may hold anything. */
-export function checkClassRange(op: string, s: SoftmaxXentSpec, logits: Tensor): void {
+/** Every class index of a row that counts lies in [0, C); ignored and skipped rows may hold anything. */
+export function checkClassRange(op: string, s: SoftmaxXentSpec, logits: Tensor, ignoreIndex: number): void {
   const t = s.target;
   if (t === null) return;
   const expected = logits.shape.slice(0, -1);
   for (let r = 0; r < s.rows; r++) {
     const y = t[r];
-    if (y === s.ignoreIndex || (y >= 0 && y < s.classes) || (s.skip !== null && s.skip[r] !== 0)) continue;
+    if ((y >= 0 && y < s.classes) || (s.rowWeight !== null && s.rowWeight[r] === 0)) continue;
     throw new RangeError(
       `${op}: target${position(r, expected)} is ${y}, outside the ${s.classes} classes of logits ${fmt(logits.shape)} ` +
-        `(expected 0 to ${s.classes - 1}, or ignoreIndex ${s.ignoreIndex})`,
+        `(expected 0 to ${s.classes - 1}, or ignoreIndex ${ignoreIndex})`,
     );
   }
-}
-
-/** Sequence lengths [B], each in [0, T]. */
-export function lengthsOption(op: string, value: unknown, batch: number, steps: number): Int32Array | null {
-  if (value === undefined || value === null) return null;
-  let lengths: ArrayLike<number>;
-  let shape: readonly number[];
-  if (value instanceof Tensor) {
-    if (value.dtype !== "int32") throw new TypeError(`${op}: lengths must be int32, got ${describe(value)}`);
-    lengths = flat(value.data);
-    shape = value.shape;
-  } else if (value instanceof Int32Array || Array.isArray(value)) {
-    lengths = value;
-    shape = [value.length];
-  } else {
-    throw new TypeError(`${op}: lengths must be an int32 Tensor [B], an Int32Array or an array of integers, got ${describe(value)}`);
-  }
-  if (shape.length !== 1 || shape[0] !== batch) throw new Error(`${op}: lengths is ${fmt(shape)} but the batch has B = ${batch}; expected [${batch}]`);
-  const out = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    const v = lengths[b];
-    if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${op}: lengths[${b}] is ${show(v)}, not an integer`);
-    if (v < 0 || v > steps) throw new RangeError(`${op}: lengths[${b}] is ${v}, outside [0, ${steps}] (T = ${steps})`);
-    out[b] = v;
-  }
-  return out;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -8,7 +8,7 @@ import { kernels, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/au
 import { expectClose } from "./helpers.js";
 
 function spec(rows: number, classes: number, over: Partial<SoftmaxXentSpec> = {}): SoftmaxXentSpec {
-  return { rows, classes, target: null, soft: null, weight: null, ignoreIndex: -100, skip: null, labelSmoothing: 0, ...over };
+  return { rows, classes, target: null, soft: null, weight: null, rowWeight: null, labelSmoothing: 0, ...over };
 }
 
 function saved(make: (n: number) => FloatArray, rows: number, classes: number): SoftmaxXentSaved {
@@ -41,7 +41,7 @@ describe("softmaxXentForward", () => {
 
   it("writes 0 for rows that do not count and leaves their saved rows alone", () => {
     const x = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const s = spec(3, 3, { target: Int32Array.from([0, -100, 2]), skip: Uint8Array.from([0, 0, 1]) });
+    const s = spec(3, 3, { target: Int32Array.from([0, -100, 2]), rowWeight: Float64Array.from([1, 0, 0]) });
     const loss = Float64Array.from([9, 9, 9]);
     const sv = saved(f64, 3, 3);
     kernels.softmaxXentForward(loss, sv, x, s);
@@ -69,7 +69,8 @@ describe("softmaxXentBackward", () => {
       const w = Float64Array.from([0.5, 2, 1]);
       const eps = 0.2;
       const target = Int32Array.from([2, 0, -100, 1]);
-      const s = spec(4, 3, { target, weight: w, labelSmoothing: eps });
+      // the row the losses leave out (ρ = 0) gets no gradient
+      const s = spec(4, 3, { target, weight: w, labelSmoothing: eps, rowWeight: Float64Array.from([1, 1, 0, 1]) });
       const sv = saved(make, 4, 3);
       kernels.softmaxXentForward(make(4), sv, x, s);
       const rowScale = Float64Array.from([0.25, -3]);

@@ -4,37 +4,12 @@
 //   B batch, T time, H hidden size
 
 import { gather, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
-import { differentiable, flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
+import { checkLengths as checkLengthsIn, differentiable, flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
 import { RECURRENT_NO_DOUBLE_BACKWARD } from "./recurrent.js";
 
-/**
- * `lengths` as an Int32Array after checking it is [B] with each value in [1, T], or
- * null when none is given. `op` names the caller in errors.
- */
-export function checkLengths(op: string, lengths: Tensor | readonly number[] | null | undefined, B: number, T: number): Int32Array | null {
-  if (lengths === undefined || lengths === null) return null;
-  let values: ArrayLike<number>;
-  if (lengths instanceof Tensor) {
-    if (lengths.dtype !== "int32") throw new TypeError(`${op}: lengths must be an int32 tensor, got ${lengths.dtype}`);
-    if (lengths.ndim !== 1 || lengths.shape[0] !== B) {
-      throw new Error(`${op}: lengths is ${fmt(lengths.shape)} but expected [${B}] (one length per example)`);
-    }
-    values = flat(lengths.data);
-  } else if (Array.isArray(lengths)) {
-    if (lengths.length !== B) throw new Error(`${op}: lengths has ${lengths.length} entries but expected ${B} (one per example)`);
-    values = lengths;
-  } else {
-    throw new TypeError(`${op}: lengths must be an int32 Tensor or an array of integers`);
-  }
-  const out = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    const n = values[b];
-    if (!Number.isInteger(n) || n < 1 || n > T) {
-      throw new RangeError(`${op}: lengths[${b}] is ${n} but each length must be an integer in [1, ${T}] (T = ${T})`);
-    }
-    out[b] = n;
-  }
-  return out;
+/** `lengths` checked as [B] with each value in [1, T], or null when none is given. `op` names the caller in errors. */
+export function checkLengths(op: string, lengths: unknown, B: number, T: number): Int32Array | null {
+  return checkLengthsIn(op, lengths, B, { min: 1, max: T });
 }
 
 /**

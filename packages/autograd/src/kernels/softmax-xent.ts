@@ -1,21 +1,18 @@
-// Fused, stable softmax-cross-entropy over raw row-major buffers, forward and backward,
-// so that a faster implementation (WebAssembly) can replace it in one place.
-//   N rows (examples, or B·T time steps), C classes
-//   logits [N, C], loss [N]; target [N] int32 class indices, or soft [N, C]
-//   probabilities; weight [C]. Saved by forward for backward: exps [N, C] = exp(x - m),
-//   rowMax [N] = m and rowSum [N] = Σ_c exp(x_c - m), so softmax = exps / rowSum.
-// Each row's target distribution q, with ε the label smoothing and w the class weights
-// (PyTorch's F.cross_entropy):
+// Fused, stable softmax-cross-entropy over raw row-major buffers, forward and backward.
+//   N rows (examples, or B·T time steps), C classes: logits [N, C], loss [N];
+//   target [N] int32 class indices, or soft [N, C] probabilities; weight [C]; rowWeight [N]
+// Row r's target distribution q (PyTorch's F.cross_entropy), ε the label smoothing:
 //   class index y:    q_c = (1 - ε) w_y [c = y] + (ε / C) w_c
 //   probabilities t:  q_c = w_c ((1 - ε) t_c + ε / C)
-//   loss = -Σ_c q_c log softmax(x)_c,   d loss / d x = (Σ_c q_c) softmax(x) - q
+//   loss_r = ρ_r · -Σ_c q_c log softmax(x)_c,   d loss_r / d x = ρ_r ((Σ_c q_c) softmax(x) - q)
+// with ρ_r the row's weight. Which rows count is the losses' business (ignore indices,
+// lengths): they pass ρ_r = 0 for a row that does not, and its target is never read.
 // log softmax(x)_c = (x_c - m) - log Σ_j exp(x_j - m) with m the row max, so logits of
-// ±10,000 stay finite. A row that does not count (ignored target, or skipped) has loss 0
-// and gradient 0.
+// ±10,000 stay finite. Saved for backward: exps = exp(x - m) [N, C], m and Σ_c exps [N].
 
 import type { FloatArray } from "../dtype.js";
 
-/** What the rows are compared with, and which of them count. */
+/** What the rows are compared with, and how much each row counts. */
 export interface SoftmaxXentSpec {
   rows: number;
   classes: number;
@@ -25,10 +22,8 @@ export interface SoftmaxXentSpec {
   soft: FloatArray | null;
   /** Per-class weights [C], or null for all ones. */
   weight: FloatArray | null;
-  /** A row whose class index equals this does not count (class-index targets only). */
-  ignoreIndex: number;
-  /** Rows with skip[r] !== 0 do not count (steps past a sequence's length), or null. */
-  skip: Uint8Array | null;
+  /** Per-row weights [N] (a row of weight 0 is skipped: loss 0, gradient 0), or null for all ones. */
+  rowWeight: Float64Array | null;
   /** ε in [0, 1]: the share of each target spread uniformly over the classes. */
   labelSmoothing: number;
 }
@@ -89,9 +84,8 @@ function expNonPositive(v: number): number {
   return FRACTION[k & (EXP_N - 1)] * p * POW2[(k >> EXP_BITS) + POW2_BIAS];
 }
 
-function counts(s: SoftmaxXentSpec, r: number): boolean {
-  if (s.skip !== null && s.skip[r] !== 0) return false;
-  return s.target === null || s.target[r] !== s.ignoreIndex;
+function rowWeight(s: SoftmaxXentSpec, r: number): number {
+  return s.rowWeight === null ? 1 : s.rowWeight[r];
 }
 
 function weightSum(s: SoftmaxXentSpec): number {
@@ -113,7 +107,7 @@ export const softmaxXentForwardJs: SoftmaxXentForward = (loss, saved, logits, s)
   const maxes = saved === null ? new Float64Array(n) : saved.rowMax;
   const sums = saved === null ? new Float64Array(n) : saved.rowSum;
   for (let r = 0; r < n; r++) {
-    if (!counts(s, r)) continue;
+    if (rowWeight(s, r) === 0) continue;
     const off = r * c;
     const m = rowMax(logits, off, c);
     let sum = 0;
@@ -143,7 +137,8 @@ export function rowLosses(loss: FloatArray, logits: FloatArray, maxes: Float64Ar
   const spread = s.labelSmoothing / c;
   const wSum = weightSum(s);
   for (let r = 0; r < n; r++) {
-    if (!counts(s, r)) {
+    const rho = rowWeight(s, r);
+    if (rho === 0) {
       loss[r] = 0;
       continue;
     }
@@ -161,7 +156,7 @@ export function rowLosses(loss: FloatArray, logits: FloatArray, maxes: Float64Ar
         else for (let j = 0; j < c; j++) shifted += weight[j] * (logits[off + j] - m);
         l += spread * (wSum * logSum - shifted);
       }
-      loss[r] = l;
+      loss[r] = rho * l;
     } else {
       // -Σ q log p with q_c = w_c ((1 - ε) t_c + ε / C)
       const t = soft as FloatArray;
@@ -170,7 +165,7 @@ export function rowLosses(loss: FloatArray, logits: FloatArray, maxes: Float64Ar
         const q = (keep * t[off + j] + spread) * (weight === null ? 1 : weight[j]);
         l += q * (logSum - (logits[off + j] - m));
       }
-      loss[r] = l;
+      loss[r] = rho * l;
     }
   }
 }
@@ -183,12 +178,13 @@ export const softmaxXentBackwardJs: SoftmaxXentBackward = (dlogits, dsoft, saved
   const wSum = weightSum(s);
   for (let r = 0; r < n; r++) {
     const off = r * c;
-    if (!counts(s, r)) {
+    const rho = rowWeight(s, r);
+    if (rho === 0) {
       dlogits.fill(0, off, off + c);
       if (dsoft !== null) dsoft.fill(0, off, off + c);
       continue;
     }
-    const sc = rowScale[(r / rowsPerScale) | 0];
+    const sc = rho * rowScale[(r / rowsPerScale) | 0];
     // softmax_c = exps_c / rowSum: the division folds into each row's factor
     const inv = 1 / sums[r];
     if (target !== null) {

@@ -83,24 +83,27 @@ function operands(op: string, a: Tensor, b: Tensor | number): [Tensor, Tensor] {
 /** a + b with broadcasting. Example: `add(x, 1)`. */
 export function add(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("add", a, b);
-  // d a = dout, d b = dout
   const out = binaryForward("add", x, y);
+  // d add / d a = g
+  // d add / d b = g
   return record("add", [x, y], out.view, out.shape, (g) => [g, g], DIFFERENTIABLE);
 }
 
 /** a - b with broadcasting. */
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("sub", a, b);
-  // d a = dout, d b = -dout
   const out = binaryForward("sub", x, y);
+  // d sub / d a = g
+  // d sub / d b = -g
   return record("sub", [x, y], out.view, out.shape, (g) => [g, y.requiresGrad ? neg(g) : null], DIFFERENTIABLE);
 }
 
 /** a * b with broadcasting. */
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("mul", a, b);
-  // d a = dout * b, d b = dout * a
   const out = binaryForward("mul", x, y);
+  // d mul / d a = g · b
+  // d mul / d b = g · a
   return record("mul", [x, y], out.view, out.shape, (g) => [
     x.requiresGrad ? mul(g, y) : null,
     y.requiresGrad ? mul(g, x) : null,
@@ -111,7 +114,8 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
 export function div(a: Tensor, b: Tensor | number): Tensor {
   const [x, y] = operands("div", a, b);
   const out = binaryForward("div", x, y);
-  // d a = dout / b, d b = -dout * a / b² = -dout * out / b
+  // d div / d a = g / b
+  // d div / d b = -g · a / b² = -g · y / b
   // Under createGraph q is the recorded output, so that its dependence on a and b counts.
   return record("div", [x, y], out.view, out.shape, (g) => divGrads(x, y, g, out), differentiable((g, q) => divGrads(x, y, g, q)));
 }
@@ -120,121 +124,105 @@ function divGrads(a: Tensor, b: Tensor, g: Tensor, q: Tensor): (Tensor | null)[]
   return [a.requiresGrad ? div(g, b) : null, b.requiresGrad ? div(neg(mul(g, q)), b) : null];
 }
 
-type UnaryKind = "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu";
+type Loop = (n: number, x: TypedArray, y: TypedArray) => void;
+type RuleLoop = (n: number, g: TypedArray, x: TypedArray, y: TypedArray, dx: TypedArray) => void;
+/** The same rule as ops on the input x and the output y, recorded under createGraph. */
+type RuleOps = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
 /**
- * A unary op: y = f(x) elementwise, and dx = dout · f'(x) from the input and output
- * values. Output dtype: the input's float dtype (int32 inputs give the default float
- * dtype), or int32 for neg and relu of int32. One loop per op (a switch outside the
- * loop), so that the function is inlined rather than called through a closure per element.
+ * y = f(x) elementwise, with its rule dx = g · f'(x, y) from the input and output values
+ * (as a loop, and as ops for createGraph). Each op passes its own loops, so the element
+ * function is inlined rather than called per element. Float inputs keep their dtype;
+ * int32 gives the default float dtype, except for neg and relu (`keepInt`).
  */
-function unary(op: UnaryKind, a: Tensor, keepInt = false): Tensor {
+function unary(op: string, a: Tensor, forward: Loop, rule: RuleLoop, ruleOps: RuleOps, keepInt = false): Tensor {
   checkTensor(op, a);
   const x = flat(a.view);
-  const dtype: Dtype = isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype();
-  const y = allocate(dtype, x.length);
-  unaryForward(op, x, y);
+  const y = allocate(isFloat(a.dtype) || keepInt ? a.dtype : getDefaultDtype(), x.length);
+  forward(x.length, x, y);
   return record(op, [a], y, a.shape, (g) => {
     const dx = freshGrad(a.dtype, a.shape);
-    unaryBackward(op, flat(g.view), x, y, dx.buffer);
+    rule(x.length, flat(g.view), x, y, dx.buffer);
     return [dx];
-  }, differentiable((g, out) => [unaryGraph(op, g, a, out)]));
+  }, differentiable((g, out) => [ruleOps(g, a, out)]));
 }
 
-function unaryForward(op: UnaryKind, x: TypedArray, y: TypedArray): void {
-  const n = x.length;
-  switch (op) {
-    case "neg":
-      for (let i = 0; i < n; i++) y[i] = -x[i];
-      break;
-    case "exp":
-      for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
-      break;
-    case "log":
-      for (let i = 0; i < n; i++) y[i] = Math.log(x[i]);
-      break;
-    case "sqrt":
-      for (let i = 0; i < n; i++) y[i] = Math.sqrt(x[i]);
-      break;
-    case "tanh":
-      for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
-      break;
-    case "sigmoid":
-      for (let i = 0; i < n; i++) y[i] = sigmoidValue(x[i]);
-      break;
-    case "relu":
-      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
-      break;
-  }
+/** -a elementwise (int32 stays int32). */
+export function neg(a: Tensor): Tensor {
+  return unary("neg", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = -x[i];
+  }, (n, g, _x, _y, dx) => {
+    // d neg / d a = -g
+    for (let i = 0; i < n; i++) dx[i] = -g[i];
+  }, (g) => neg(g), true);
 }
 
-function unaryBackward(op: UnaryKind, g: TypedArray, x: TypedArray, y: TypedArray, dx: TypedArray): void {
-  const n = x.length;
-  switch (op) {
-    // d neg = -1
-    case "neg":
-      for (let i = 0; i < n; i++) dx[i] = -g[i];
-      break;
-    // d exp = y
-    case "exp":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * y[i];
-      break;
-    // d log = 1 / x
-    case "log":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * (1 / x[i]);
-      break;
-    // d sqrt = 1 / (2 y)
-    case "sqrt":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * (0.5 / y[i]);
-      break;
-    // d tanh = 1 - y² = (1 - y)(1 + y): the factored form stays exact near |y| = 1, where
-    // 1 - y·y cancels the rounding of y·y (1e-8 relative at x = 10; PyTorch's is exact there)
-    case "tanh":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * ((1 - y[i]) * (1 + y[i]));
-      break;
-    // d sigmoid = y (1 - y)
-    case "sigmoid":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * (y[i] * (1 - y[i]));
-      break;
-    // d relu = 1 where x > 0, else 0
-    case "relu":
-      for (let i = 0; i < n; i++) dx[i] = g[i] * (x[i] > 0 ? 1 : 0);
-      break;
-  }
+/** e^a elementwise. */
+export function exp(a: Tensor): Tensor {
+  return unary("exp", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
+  }, (n, g, _x, y, dx) => {
+    // d exp / d a = g · y
+    for (let i = 0; i < n; i++) dx[i] = g[i] * y[i];
+  }, (g, _x, y) => mul(g, y));
 }
 
-/** The rules of unaryBackward as ops on the input x and the output y, recorded under createGraph. */
-function unaryGraph(op: UnaryKind, g: Tensor, x: Tensor, y: Tensor): Tensor {
-  switch (op) {
-    case "neg":
-      return neg(g);
-    case "exp":
-      return mul(g, y);
-    case "log":
-      return div(g, x);
-    case "sqrt":
-      return div(g, mul(y, 2));
-    case "tanh":
-      return mul(g, mul(add(neg(y), 1), add(y, 1)));
-    case "sigmoid":
-      return mul(g, mul(y, add(neg(y), 1)));
-    case "relu": {
-      // [x > 0] is a constant: relu'' = 0 wherever it is defined
-      const xs = flat(x.view);
-      const mask = allocate(x.dtype, xs.length);
-      for (let i = 0; i < xs.length; i++) mask[i] = xs[i] > 0 ? 1 : 0;
-      return mul(g, fromFlat(mask, x.shape));
-    }
-  }
+/** Natural log elementwise. */
+export function log(a: Tensor): Tensor {
+  return unary("log", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = Math.log(x[i]);
+  }, (n, g, x, _y, dx) => {
+    // d log / d a = g / a
+    for (let i = 0; i < n; i++) dx[i] = g[i] * (1 / x[i]);
+  }, (g, x) => div(g, x));
 }
 
-export const neg = (a: Tensor): Tensor => unary("neg", a, true);
-export const exp = (a: Tensor): Tensor => unary("exp", a);
-export const log = (a: Tensor): Tensor => unary("log", a);
-export const sqrt = (a: Tensor): Tensor => unary("sqrt", a);
-export const tanh = (a: Tensor): Tensor => unary("tanh", a);
-export const sigmoid = (a: Tensor): Tensor => unary("sigmoid", a);
-export const relu = (a: Tensor): Tensor => unary("relu", a, true);
+/** Square root elementwise. */
+export function sqrt(a: Tensor): Tensor {
+  return unary("sqrt", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = Math.sqrt(x[i]);
+  }, (n, g, _x, y, dx) => {
+    // d sqrt / d a = g / (2 y)
+    for (let i = 0; i < n; i++) dx[i] = g[i] * (0.5 / y[i]);
+  }, (g, _x, y) => div(g, mul(y, 2)));
+}
+
+/** tanh elementwise. */
+export function tanh(a: Tensor): Tensor {
+  return unary("tanh", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+  }, (n, g, _x, y, dx) => {
+    // d tanh / d a = g · (1 - y²)
+    // as (1 - y)(1 + y): exact near |y| = 1, where 1 - y·y cancels the rounding of y·y
+    for (let i = 0; i < n; i++) dx[i] = g[i] * ((1 - y[i]) * (1 + y[i]));
+  }, (g, _x, y) => mul(g, mul(add(neg(y), 1), add(y, 1))));
+}
+
+/** The logistic sigmoid 1 / (1 + e^-a) elementwise. */
+export function sigmoid(a: Tensor): Tensor {
+  return unary("sigmoid", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = sigmoidValue(x[i]);
+  }, (n, g, _x, y, dx) => {
+    // d sigmoid / d a = g · y (1 - y)
+    for (let i = 0; i < n; i++) dx[i] = g[i] * (y[i] * (1 - y[i]));
+  }, (g, _x, y) => mul(g, mul(y, add(neg(y), 1))));
+}
+
+/** max(a, 0) elementwise (int32 stays int32). */
+export function relu(a: Tensor): Tensor {
+  return unary("relu", a, (n, x, y) => {
+    for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  }, (n, g, x, _y, dx) => {
+    // d relu / d a = g · [a > 0]
+    for (let i = 0; i < n; i++) dx[i] = g[i] * (x[i] > 0 ? 1 : 0);
+  }, (g, x) => {
+    // [a > 0] is a constant: relu'' = 0 wherever it is defined
+    const xs = flat(x.view);
+    const mask = allocate(x.dtype, xs.length);
+    for (let i = 0; i < xs.length; i++) mask[i] = xs[i] > 0 ? 1 : 0;
+    return mul(g, fromFlat(mask, x.shape));
+  }, true);
+}
 
 // The two branches keep exp from overflowing.
 function sigmoidValue(x: number): number {
@@ -256,7 +244,7 @@ export function pow(a: Tensor, exponent: number): Tensor {
     const gv = flat(g.view);
     const dxT = freshGrad(a.dtype, a.shape);
     const dx = dxT.buffer;
-    // d pow = p x^(p-1)
+    // d pow (number p) / d a = g · p · a^(p-1), and 0 when p = 0
     for (let i = 0; i < x.length; i++) dx[i] = gv[i] * (exponent === 0 ? 0 : exponent * x[i] ** (exponent - 1));
     return [dxT];
   }, differentiable((g) => [exponent === 0 ? mul(g, 0) : mul(g, mul(pow(a, exponent - 1), exponent))]));
@@ -274,13 +262,14 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
     return fromFlat(y, a.shape);
   }
   y.set(x);
-  // d to = 1 (the gradient is converted back to the input's dtype)
+  // d to (float dtype) / d a = g, converted to a's dtype (to int32 records nothing)
   return record("to", [a], y, a.shape, (g) => [to(g, a.dtype)], DIFFERENTIABLE);
 }
 
 /** The tensor's values in a packed buffer of its own, detached. */
 export function clone(a: Tensor): Tensor {
   checkTensor("clone", a);
+  // d clone / d a = none (the copy is detached, as is `detach()`)
   const out = allocate(a.dtype, a.size);
   out.set(flat(a.view));
   return fromFlat(out, a.shape);

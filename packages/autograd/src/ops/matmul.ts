@@ -57,12 +57,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) {
-      // d a = dout · bᵀ
+      // d matmul / d a = g · bᵀ
       da = freshGrad(dtype, x.shape);
       gemmInto(m, k, n, G, { ...B, trans: !B.trans }, da.buffer as FloatArray);
     }
     if (y.requiresGrad) {
-      // d b = aᵀ · dout
+      // d matmul / d b = aᵀ · g
       db = freshGrad(dtype, [k, n]);
       gemmInto(k, n, m, { ...A, trans: !A.trans }, G, db.buffer as FloatArray);
     }

@@ -20,18 +20,23 @@ function floatDtype(d: Dtype): Dtype {
   return isFloat(d) ? d : getDefaultDtype();
 }
 
-/** Repeat a reduced gradient along `dim`: g [outer, inner] → [outer, n, inner], times `scale`. */
-function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype, scale = 1): Tensor {
+/**
+ * Where row r of a [outer, n, inner] buffer starts, for a reduction along n: the
+ * outer·inner rows are numbered as the reduced output (r = o·inner + i), and element j
+ * of row r is at rowStart(r, n, inner) + j·inner.
+ */
+function rowStart(r: number, n: number, inner: number): number {
+  return Math.floor(r / inner) * n * inner + (r % inner);
+}
+
+/** Repeat a reduced gradient along `dim`: g [outer, inner] → [outer, n, inner]. */
+function expand(g: Tensor, shape: readonly number[], dim: number, dtype: Dtype): Tensor {
   const [outer, n, inner] = aroundDim(shape, dim);
   const gv = flat(g.view);
   const t = freshGrad(dtype, shape);
   const out = t.buffer;
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < n; j++) {
-      const base = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) out[base + i] = gv[o * inner + i] * scale;
-    }
-  }
+  // Block (o, j) of `inner` elements is contiguous: copy it whole from row block o of g.
+  for (let o = 0; o < outer; o++) for (let j = 0; j < n; j++) out.set(gv.subarray(o * inner, (o + 1) * inner), (o * n + j) * inner);
   return t;
 }
 
@@ -55,24 +60,24 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
     const out = allocate(dtype, 1);
     out[0] = s;
     const shape = keepDim ? a.shape.map(() => 1) : [];
-    // d sum = 1 for every element
+    // d sum (all) / d a = g at every element
     return record("sum", [a], out, shape, (g) => {
-      const gv = flat(g.view)[0];
       const dx = freshGrad(dtype, a.shape);
-      dx.buffer.fill(gv);
+      dx.buffer.fill(flat(g.view)[0]);
       return [dx];
     }, differentiable((g) => [expandGraph(g, a.shape, undefined, dtype)]));
   }
   const d = normDim("sum", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const out = allocate(dtype, outer * inner);
+  // Block by block (contiguous reads), adding block (o, j) into row block o of out.
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const base = (o * n + j) * inner;
       for (let i = 0; i < inner; i++) out[o * inner + i] += x[base + i];
     }
   }
-  // d sum = 1, repeated along dim
+  // d sum (dim) / d a = g repeated along dim
   const shape = reducedShape(a.shape, d, keepDim);
   return record("sum", [a], out, shape, (g) => [expand(g, a.shape, d, dtype)], differentiable((g) => [expandGraph(g, a.shape, d, dtype)]));
 }
@@ -82,7 +87,7 @@ export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("mean", a);
   const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.shape)];
   const x = isFloat(a.dtype) ? a : to(a, getDefaultDtype());
-  // mean = sum / n, so d mean = 1/n
+  // d mean / d a = composed as sum(a, dim) / n, so g / n repeated along dim (every element when dim is omitted)
   return div(sum(x, dim, keepDim), count);
 }
 
@@ -94,41 +99,38 @@ export function max(a: Tensor, dim: number, keepDim = false): Tensor {
   if (n === 0) throw new Error(`max: dim ${dim} of ${fmt(a.shape)} is empty`);
   const x = flat(a.view);
   const idx = argmaxIndices(x, outer, n, inner);
-  const out = allocate(a.dtype, outer * inner);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[o * inner + i] = x[(o * n + idx[o * inner + i]) * inner + i];
-  // d max = 1 at the (first) largest element, 0 elsewhere
+  const out = allocate(a.dtype, idx.length);
+  for (let r = 0; r < idx.length; r++) out[r] = x[rowStart(r, n, inner) + idx[r] * inner];
+  // d max (dim) / d a = g at the (first) largest element along dim, 0 elsewhere
   return record("max", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
     const gv = flat(g.view);
     const dxT = freshGrad(a.dtype, a.shape);
     const dx = dxT.buffer;
-    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) dx[(o * n + idx[o * inner + i]) * inner + i] = gv[o * inner + i];
+    for (let r = 0; r < idx.length; r++) dx[rowStart(r, n, inner) + idx[r] * inner] = gv[r];
     return [dxT];
-  }, differentiable(
+  }, differentiable((g) => {
     // g times a constant one-hot mask of the largest elements
-    (g) => {
-      const mask = allocate(a.dtype, a.size);
-      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) mask[(o * n + idx[o * inner + i]) * inner + i] = 1;
-      return [mul(expandGraph(g, a.shape, d, a.dtype), fromFlat(mask, a.shape))];
-    },
-  ));
+    const mask = allocate(a.dtype, a.size);
+    for (let r = 0; r < idx.length; r++) mask[rowStart(r, n, inner) + idx[r] * inner] = 1;
+    return [mul(expandGraph(g, a.shape, d, a.dtype), fromFlat(mask, a.shape))];
+  }));
 }
 
 function argmaxIndices(x: TypedArray, outer: number, n: number, inner: number): Int32Array {
   const idx = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = 0;
-      let bestValue = x[o * n * inner + i];
-      for (let j = 1; j < n; j++) {
-        const v = x[(o * n + j) * inner + i];
-        // NaN wins, as in PyTorch: it propagates instead of hiding.
-        if (v > bestValue || (Number.isNaN(v) && !Number.isNaN(bestValue))) {
-          best = j;
-          bestValue = v;
-        }
+  for (let r = 0; r < idx.length; r++) {
+    const s = rowStart(r, n, inner);
+    let best = 0;
+    let bestValue = x[s];
+    for (let j = 1; j < n; j++) {
+      const v = x[s + j * inner];
+      // NaN wins, as in PyTorch: it propagates instead of hiding.
+      if (v > bestValue || (Number.isNaN(v) && !Number.isNaN(bestValue))) {
+        best = j;
+        bestValue = v;
       }
-      idx[o * inner + i] = best;
     }
+    idx[r] = best;
   }
   return idx;
 }
@@ -139,6 +141,7 @@ export function argmax(a: Tensor, dim: number): Tensor {
   const d = normDim("argmax", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`argmax: dim ${dim} of ${fmt(a.shape)} is empty`);
+  // d argmax / d a = none (int32 indices)
   return fromFlat(argmaxIndices(flat(a.view), outer, n, inner), reducedShape(a.shape, d, false));
 }
 
@@ -151,16 +154,15 @@ export function argmax(a: Tensor, dim: number): Tensor {
 function rowMaxSum(x: TypedArray, outer: number, n: number, inner: number): { m: Float64Array; s: Float64Array } {
   const m = new Float64Array(outer * inner).fill(-Infinity);
   const s = new Float64Array(outer * inner).fill(1);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = -Infinity;
-      for (let j = 0; j < n; j++) best = Math.max(best, x[(o * n + j) * inner + i]);
-      m[o * inner + i] = best;
-      if (!Number.isFinite(best)) continue;
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += Math.exp(x[(o * n + j) * inner + i] - best);
-      s[o * inner + i] = sum;
-    }
+  for (let r = 0; r < m.length; r++) {
+    const start = rowStart(r, n, inner);
+    let best = -Infinity;
+    for (let j = 0; j < n; j++) best = Math.max(best, x[start + j * inner]);
+    m[r] = best;
+    if (!Number.isFinite(best)) continue;
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(x[start + j * inner] - best);
+    s[r] = sum;
   }
   return { m, s };
 }
@@ -176,17 +178,18 @@ export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   const l = m.map((mi, k) => mi + Math.log(s[k]));
   const out = allocate(dtype, l.length);
   out.set(l);
-  // d lse = softmax(x) = exp(x - lse)
+  // d logSumExp (dim) / d a = g · exp(a - y) = g · softmax(a)
   return record("logSumExp", [a], out, reducedShape(a.shape, d, keepDim), (g) => {
     const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
     const dx = dxT.buffer;
-    for (let o = 0; o < outer; o++)
-      for (let j = 0; j < n; j++)
-        for (let i = 0; i < inner; i++) {
-          const p = (o * n + j) * inner + i;
-          dx[p] = gv[o * inner + i] * Math.exp(x[p] - l[o * inner + i]);
-        }
+    for (let r = 0; r < l.length; r++) {
+      const start = rowStart(r, n, inner);
+      for (let j = 0; j < n; j++) {
+        const p = start + j * inner;
+        dx[p] = gv[r] * Math.exp(x[p] - l[r]);
+      }
+    }
     return [dxT];
   }, differentiable((g) => [mul(expandGraph(g, a.shape, d, dtype), softmax(a, d))]));
 }
@@ -199,28 +202,26 @@ export function logSoftmax(a: Tensor, dim: number): Tensor {
   const x = flat(a.view);
   const dtype = floatDtype(a.dtype);
   const { m, s } = rowMaxSum(x, outer, n, inner);
-  const logS = s.map(Math.log);
   const y = allocate(dtype, a.size);
-  for (let o = 0; o < outer; o++)
-    for (let j = 0; j < n; j++)
-      for (let i = 0; i < inner; i++) {
-        const p = (o * n + j) * inner + i;
-        y[p] = x[p] - m[o * inner + i] - logS[o * inner + i];
-      }
-  // d logSoftmax: dx = dout - softmax · Σ_j dout_j
+  for (let r = 0; r < m.length; r++) {
+    const start = rowStart(r, n, inner);
+    const logS = Math.log(s[r]);
+    for (let j = 0; j < n; j++) y[start + j * inner] = x[start + j * inner] - m[r] - logS;
+  }
+  // d logSoftmax (dim) / d a = g - exp(y) · Σ_dim g
   return record("logSoftmax", [a], y, a.shape, (g) => {
     const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
     const dx = dxT.buffer;
-    for (let o = 0; o < outer; o++)
-      for (let i = 0; i < inner; i++) {
-        let gs = 0;
-        for (let j = 0; j < n; j++) gs += gv[(o * n + j) * inner + i];
-        for (let j = 0; j < n; j++) {
-          const p = (o * n + j) * inner + i;
-          dx[p] = gv[p] - Math.exp(y[p]) * gs;
-        }
+    for (let r = 0; r < m.length; r++) {
+      const start = rowStart(r, n, inner);
+      let gs = 0;
+      for (let j = 0; j < n; j++) gs += gv[start + j * inner];
+      for (let j = 0; j < n; j++) {
+        const p = start + j * inner;
+        dx[p] = gv[p] - Math.exp(y[p]) * gs;
       }
+    }
     return [dxT];
   }, differentiable((g, out) => [sub(g, mul(exp(out), sum(g, d, true)))]));
 }
@@ -234,26 +235,24 @@ export function softmax(a: Tensor, dim: number): Tensor {
   const dtype = floatDtype(a.dtype);
   const { m, s } = rowMaxSum(x, outer, n, inner);
   const y = allocate(dtype, a.size);
-  for (let o = 0; o < outer; o++)
-    for (let j = 0; j < n; j++)
-      for (let i = 0; i < inner; i++) {
-        const p = (o * n + j) * inner + i;
-        y[p] = Math.exp(x[p] - m[o * inner + i]) / s[o * inner + i];
-      }
-  // d softmax: dx = y · (dout - Σ_j dout_j y_j)
+  for (let r = 0; r < m.length; r++) {
+    const start = rowStart(r, n, inner);
+    for (let j = 0; j < n; j++) y[start + j * inner] = Math.exp(x[start + j * inner] - m[r]) / s[r];
+  }
+  // d softmax (dim) / d a = y · (g - Σ_dim g · y)
   return record("softmax", [a], y, a.shape, (g) => {
     const gv = flat(g.view);
     const dxT = freshGrad(dtype, a.shape);
     const dx = dxT.buffer;
-    for (let o = 0; o < outer; o++)
-      for (let i = 0; i < inner; i++) {
-        let gy = 0;
-        for (let j = 0; j < n; j++) gy += gv[(o * n + j) * inner + i] * y[(o * n + j) * inner + i];
-        for (let j = 0; j < n; j++) {
-          const p = (o * n + j) * inner + i;
-          dx[p] = y[p] * (gv[p] - gy);
-        }
+    for (let r = 0; r < m.length; r++) {
+      const start = rowStart(r, n, inner);
+      let gy = 0;
+      for (let j = 0; j < n; j++) gy += gv[start + j * inner] * y[start + j * inner];
+      for (let j = 0; j < n; j++) {
+        const p = start + j * inner;
+        dx[p] = y[p] * (gv[p] - gy);
       }
+    }
     return [dxT];
   }, differentiable((g, out) => [mul(out, sub(g, sum(mul(g, out), d, true)))]));
 }

@@ -2,10 +2,9 @@
 // that share the input's buffer (O(1)); reshape is a view when the input is
 // row-major. Their backward rules scatter the gradient back into the input's shape.
 
-
 import ops from "ndarray-ops";
 import { allocate, promote, type Dtype, type TypedArray } from "../dtype.js";
-import { aroundDim, flat, fmt, normDim, sameShape, sizeOf, view } from "../strides.js";
+import { aroundDim, flat, fmt, normDim, rowMajorStrides, sameShape, sizeOf } from "../strides.js";
 import { differentiable, record, type RecordOptions } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
 import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
@@ -21,7 +20,7 @@ export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   const dims = a.shape.map((_, i) => i);
   dims[d0] = d1;
   dims[d1] = d0;
-  // d transpose = transpose of dout with the same dims
+  // d transpose (dim0, dim1) / d a = transpose(g, dim0, dim1)
   return record("transpose", [a], a.view.transpose(...dims), permuted(a.shape, dims), (g) => [transpose(g, d0, d1)], DIFFERENTIABLE);
 }
 
@@ -39,7 +38,7 @@ export function permute(a: Tensor, dims: readonly number[]): Tensor {
   if (new Set(norm).size !== norm.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
-  // d permute = dout permuted back by the inverse permutation
+  // d permute (dims) / d a = permute(g, inverse of dims)
   return record("permute", [a], a.view.transpose(...norm), permuted(a.shape, norm), (g) => [permute(g, inverse)], DIFFERENTIABLE);
 }
 
@@ -61,7 +60,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
     throw new Error(`reshape: cannot reshape ${fmt(a.shape)} (${a.size} elements) to ${fmt(shape)} (${sizeOf(out)} elements)`);
   }
   const x = flat(a.view);
-  // d reshape = dout reshaped back
+  // d reshape / d a = reshape(g, a.shape)
   return record("reshape", [a], x, out, (g) => [reshape(g, a.shape)], DIFFERENTIABLE);
 }
 
@@ -79,7 +78,7 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   const lo = a.shape.map((_, i) => (i === d ? from : 0));
   const hi = a.shape.map((s, i) => (i === d ? length : s));
   const v = a.view.lo(...lo).hi(...hi);
-  // d narrow = dout placed at [start, start + length) of dim, zeros elsewhere
+  // d narrow (dim, start, length) / d a = g at [start, start + length) of dim, 0 elsewhere
   return record("narrow", [a], v, v.shape, (g) => [scatterSlice(g, a.shape, a.dtype, d, from, length)],
     differentiable((g) => [padGraph(g, a.shape, a.dtype, d, from, length)]));
 }
@@ -117,7 +116,7 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   const i = index < 0 ? index + n : index;
   const pick = a.shape.map((_, k) => (k === d ? i : null));
   const v = a.view.pick(...(pick as number[]));
-  // d select = dout placed at index of dim, zeros elsewhere
+  // d select (dim, index) / d a = g at index of dim, 0 elsewhere
   const kept = a.shape.slice();
   kept[d] = 1;
   return record("select", [a], v, v.shape, (g) => [scatterSlice(reshape(g, kept), a.shape, a.dtype, d, i, 1)],
@@ -144,7 +143,7 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   // Offsets into a for every output element, computed once and reused by backward.
-  const aStride = view(new Float64Array(0), a.shape).stride;
+  const aStride = rowMajorStrides(a.shape);
   const ishape = index.shape;
   const offsets = new Int32Array(idx.length);
   const pos = new Array<number>(ishape.length).fill(0);
@@ -160,7 +159,8 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
   const x = flat(a.view);
   const out = allocate(a.dtype, idx.length);
   for (let p = 0; p < out.length; p++) out[p] = x[offsets[p]];
-  // d gather = dout scatter-added (+=) back to the gathered positions
+  // d gather (dim, index) / d a = g scatter-added (+=) back to the gathered positions (a repeated index sums)
+  // d gather (dim, index) / d index = none (int32)
   return record("gather", [a], out, ishape, (g) => {
     const dx = freshGrad(a.dtype, a.shape);
     scatterInto(dx.buffer, flat(g.view), offsets);
@@ -176,7 +176,7 @@ function scatterInto(out: TypedArray, g: TypedArray, offsets: Int32Array): void 
 function scatterAdd(g: Tensor, dim: number, index: Tensor, offsets: Int32Array, shape: readonly number[], dtype: Dtype): Tensor {
   const out = allocate(dtype, sizeOf(shape));
   scatterInto(out, flat(g.view), offsets);
-  // d scatterAdd = dout gathered back from the same positions
+  // d scatterAdd (gather's rule under createGraph) / d g = gather(g, dim, index)
   return record("scatterAdd", [g], out, shape, (dout) => [gather(dout, dim, index)], DIFFERENTIABLE);
 }
 
@@ -195,6 +195,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const expanded = first.shape.slice();
   expanded.splice(d, 0, 1);
+  // d stack (dim) / d tensors[i] = composed as reshape (a new dim of size 1) then cat, so g.select(dim, i)
   return cat(tensors.map((t) => reshape(t, expanded)), d, "stack");
 }
 
@@ -222,7 +223,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
     for (let o = 0; o < outer; o++) for (let j = 0; j < row; j++) out[o * rowOut + at * inner + j] = x[o * row + j];
     at += t.shape[d];
   }
-  // d cat = the matching slice of dout for each input
+  // d cat (dim) / d tensors[i] = the slice of g along dim that tensors[i] filled
   return record(op, [...tensors], out, shape, (g) => tensors.map((t, i) => (t.requiresGrad ? narrowCopy(g, d, starts[i], t.shape[d]) : null)),
     differentiable((g) => tensors.map((t, i) => (t.requiresGrad ? narrow(g, d, starts[i], t.shape[d]) : null))));
 }
