@@ -47,7 +47,7 @@ describe("DERIVATIVES.md", () => {
     expect(sections.map((x) => x.file).sort()).toEqual(readdirSync(opsDir).map((f) => `src/ops/${f}`).sort());
     for (const { file, rules } of sections) {
       const inCode = ruleComments(readFileSync(new URL(file, root), "utf8"));
-      expect(inCode.length, file).toBeGreaterThan(1);
+      expect(inCode.length, file).toBeGreaterThan(0);
       expect(inCode.filter((r) => !rules.includes(r)), `${file}: rule comments with no row in DERIVATIVES.md`).toEqual([]);
       expect(rules.filter((r) => !inCode.includes(r)), `${file}: rows with no rule comment in the code`).toEqual([]);
     }

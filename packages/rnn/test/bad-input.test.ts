@@ -132,9 +132,9 @@ describe("GRU and LSTM", () => {
   });
 
   it("lengths out of [1, T] or of the wrong length", () => {
-    expect(() => gru.forward(x, null, { lengths: [5, 0] })).toThrow("GRU: lengths[1] is 0 but each length must be an integer in [1, 5] (T = 5)");
+    expect(() => gru.forward(x, null, { lengths: [5, 0] })).toThrow("GRU: lengths[1] is 0, outside [1, 5] (T = 5)");
     expect(() => lstm.forward(x, null, { lengths: [6, 1] })).toThrow(RangeError);
-    expect(() => lstm.forward(x, null, { lengths: [5] })).toThrow("LSTM: lengths has 1 entries but expected 2 (one per example)");
+    expect(() => lstm.forward(x, null, { lengths: [5] })).toThrow("LSTM: lengths is [1] but the batch has B = 2; expected [2]");
   });
 
   it("an unknown option name or a wrong option type", () => {

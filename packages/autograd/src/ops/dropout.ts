@@ -42,7 +42,7 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
   for (let i = 0; i < n; i++) mask[i] = rng.random() < p ? 0 : scale;
   const out = allocate(x.dtype, n);
   for (let i = 0; i < n; i++) out[i] = src[i] * mask[i];
-  // d x = g · mask
+  // d dropout (p, training) / d x = g · mask, mask = [kept] / (1 - p) (the identity outside training)
   return record("dropout", [x], out, x.shape, (g) => {
     const dout = flat(g.data);
     const dx = freshGrad(x.dtype, x.shape);
