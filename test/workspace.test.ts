@@ -15,8 +15,15 @@ const dirsIn = (parent: string): string[] =>
     .filter((d) => d.isDirectory() && existsSync(join(root, parent, d.name, "package.json")))
     .map((d) => join(parent, d.name));
 
-const libraries = dirsIn("packages");
-const workspace = [...libraries, ...dirsIn("examples"), "benchmarks"];
+// Published libraries; the private test kit (packages/testkit) is neither built nor packed.
+const libraries = dirsIn("packages").filter((dir) => manifest(dir).private !== true);
+const workspace = [...dirsIn("packages"), ...dirsIn("examples"), "benchmarks"];
+
+test("the test kit is private and every library's tests use it", () => {
+  expect(manifest("packages/testkit")).toMatchObject({ name: "@unroll/testkit", private: true });
+  expect(libraries.length).toBeGreaterThanOrEqual(3);
+  for (const dir of libraries) expect(manifest(dir).devDependencies?.["@unroll/testkit"], dir).toBe("workspace:*");
+});
 
 test.each(workspace)("%s has a typecheck script and a tsconfig.json", (dir) => {
   expect(manifest(dir).scripts?.typecheck).toMatch(/^tsc -p tsconfig\.json$/);

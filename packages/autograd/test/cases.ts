@@ -4,7 +4,7 @@
 // Shapes: M rows, K inner, N columns; B a batch dim in front.
 
 import { cat, stack, type Tensor } from "../src/index.js";
-import { randomIndex, type OpCase } from "./helpers.js";
+import { randomIndex, type OpCase } from "@unroll/testkit";
 
 const pos = (shape: number[]) => ({ shape, low: 0.5, high: 2 });
 const neg = (shape: number[]) => ({ shape, low: -2, high: -0.5 });

@@ -1,26 +1,14 @@
 // PyTorch float64 reference values (test/fixtures/ops, copied from shared/golden/ops):
-// each case's output and every input gradient must match to 1e-9 relative. The op is
+// each case's output and every input gradient must match to 1e-9 relative, on both
+// kernel sets. The op is
 // driven from the fixture's `expr` and `args` through one table, not per-file code.
 
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { expectClose, forEachKernelSet, loadFixtures, type Fixture, type FixtureArray as ArrayJson } from "@unroll/testkit";
 import { cat, stack, tensor, type Tensor } from "../src/index.js";
 
-interface ArrayJson {
-  shape: number[];
-  data: number[];
-  dtype?: string;
-}
-
-interface Fixture {
-  kind: string;
-  expr: string;
-  args: Record<string, unknown>;
-  inputs: Record<string, ArrayJson>;
-  intInputs?: Record<string, ArrayJson>;
-  upstream: ArrayJson;
-  expected: { output: ArrayJson; grads: Record<string, ArrayJson> };
-}
+/** An `op` fixture: `expr` names the op, `args` its options. */
+type OpFixture = Fixture & { expr: string; args: Record<string, unknown>; intInputs?: Record<string, ArrayJson>; upstream: ArrayJson };
 
 type Args = Record<string, unknown>;
 type Inputs = Record<string, Tensor>;
@@ -77,7 +65,7 @@ const OPS: Record<string, (x: Inputs, args: Args, idx: Inputs) => Tensor> = {
 };
 
 /** Build the op's output from a fixture; `transposeFirst: [d0, d1]` transposes input a before the op. */
-function apply(f: Fixture, inputs: Inputs): Tensor {
+function apply(f: OpFixture, inputs: Inputs): Tensor {
   const op = OPS[f.expr];
   if (op === undefined) throw new Error(`fixture: no call for expr ${JSON.stringify(f.expr)}; add it to OPS`);
   const x = { ...inputs };
@@ -88,46 +76,29 @@ function apply(f: Fixture, inputs: Inputs): Tensor {
   return op(x, f.args, idx);
 }
 
-/** Every element within `rtol` of the reference, relative to the element itself. */
-function expectRel(actual: Tensor, expected: ArrayJson, rtol: number, what: string): void {
-  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
-  const a = actual.toTypedArray();
-  expected.data.forEach((e, i) => {
-    const err = Math.abs(a[i] - e);
-    if (!(err <= rtol * Math.abs(e))) expect.fail(`${what}[${i}]: ${a[i]} vs PyTorch ${e} (relative error ${err / Math.abs(e)})`);
-  });
-}
-
 // ops: the shared golden cases; ops-extra: more shapes and options from
 // fixtures/extra/make_extra.py (optional to rerun: needs torch).
 const SUITES: [folder: string, atLeast: number][] = [
   ["ops", 45],
-  ["ops-extra", 100],
+  ["ops-extra", 165],
 ];
 
-for (const [folder, atLeast] of SUITES) {
-  const dir = new URL(`./fixtures/${folder}/`, import.meta.url);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
-
-  describe(`PyTorch op fixtures (${folder})`, () => {
-    it("are all present", () => expect(files.length).toBeGreaterThanOrEqual(atLeast));
-    for (const file of files) {
-      it(file, () => {
-        const f = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as Fixture;
-        expect(f.kind).toBe("op");
-        const inputs: Inputs = {};
-        for (const [k, v] of Object.entries(f.inputs)) inputs[k] = tensor(v.data, { shape: v.shape, requiresGrad: true });
-        const out = apply(f, inputs);
-        expectRel(out, f.expected.output, 1e-9, `${file} output`);
-        out.backward(tensor(f.upstream.data, { shape: f.upstream.shape }));
-        const names = Object.keys(f.expected.grads);
-        expect(names.sort()).toEqual(Object.keys(f.inputs).sort());
-        for (const name of names) {
-          const g = inputs[name].grad;
-          if (g === null) expect.fail(`${file}: input ${name} got no gradient`);
-          expectRel(g, f.expected.grads[name], 1e-9, `${file} grad ${name}`);
-        }
-      });
-    }
-  });
-}
+forEachKernelSet("PyTorch op fixtures", () => {
+  for (const [folder, atLeast] of SUITES) {
+    describe(folder, () => {
+      for (const f of loadFixtures(new URL(`./fixtures/${folder}/`, import.meta.url), "", atLeast) as OpFixture[]) {
+        it(f.name, () => {
+          expect(f.kind).toBe("op");
+          const inputs: Inputs = {};
+          for (const [k, v] of Object.entries(f.inputs)) inputs[k] = tensor(v.data, { shape: v.shape, requiresGrad: true });
+          const out = apply(f, inputs);
+          expectClose(out, f.expected.output, { rtol: 1e-9, what: `${f.name} output` });
+          out.backward(tensor(f.upstream.data, { shape: f.upstream.shape }));
+          const names = Object.keys(f.expected.grads);
+          expect(names.sort()).toEqual(Object.keys(f.inputs).sort());
+          for (const name of names) expectClose(inputs[name].grad, f.expected.grads[name], { rtol: 1e-9, what: `${f.name} grad ${name}` });
+        });
+      }
+    });
+  }
+});

@@ -4,7 +4,7 @@
 
 import { describe, it } from "vitest";
 import { ALL_CASES } from "./cases.js";
-import { checkFloat32 } from "./helpers.js";
+import { checkFloat32 } from "@unroll/testkit";
 
 describe("float32 agrees with float64", () => {
   for (const c of ALL_CASES) it(c.name, () => checkFloat32(c));

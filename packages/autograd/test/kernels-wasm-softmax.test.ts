@@ -4,6 +4,7 @@
 // at ±1000 and -Infinity. Then the vector exp against Math.exp.
 //   N rows, C classes
 
+import { expectClose } from "@unroll/testkit";
 import { describe, expect, it } from "vitest";
 import { createRng, type FloatArray, type Rng } from "../src/index.js";
 import { softmaxXentForwardJs, type SoftmaxXentSaved, type SoftmaxXentSpec } from "../src/kernels/softmax-xent.js";
@@ -60,12 +61,9 @@ function spec(C: Ctor, n: number, c: number, o: Options, rng: Rng): SoftmaxXentS
   };
 }
 
+/** Within tol · (1 + |want|), the kernels' agreement bound. */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const ok = Object.is(got[i], want[i]) || Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]));
-    if (!ok) throw new Error(`${what}[${i}]: ${got[i]} vs ${want[i]}`);
-  }
+  expectClose(got, want, { rtol: tol, atol: tol, what });
 }
 
 function check(C: Ctor, n: number, c: number, o: Options, seed: number): void {

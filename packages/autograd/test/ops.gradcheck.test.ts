@@ -1,17 +1,20 @@
-// Every op and option through the shared float64 gradient check (cases.ts), plus
-// to() between float dtypes, which rounds through float32 and so needs a larger step.
+// Every op and option through the shared float64 gradient check (cases.ts), on both
+// kernel sets, plus to() between float dtypes, which rounds through float32 and so
+// needs a larger step.
 
 import { describe, it } from "vitest";
 import { COMPOSITE, ELEMENTWISE, MATMUL, REDUCE, SHAPE } from "./cases.js";
-import { checkGrad } from "./helpers.js";
+import { checkGrad, forEachKernelSet } from "@unroll/testkit";
 
 const groups = { elementwise: ELEMENTWISE, matmul: MATMUL, reduce: REDUCE, shape: SHAPE, composite: COMPOSITE };
 
-for (const [group, cases] of Object.entries(groups)) {
-  describe(`gradcheck ${group}`, () => {
-    for (const c of cases) it(c.name, () => checkGrad(c));
-  });
-}
+forEachKernelSet("gradcheck", () => {
+  for (const [group, cases] of Object.entries(groups)) {
+    describe(group, () => {
+      for (const c of cases) it(c.name, () => checkGrad(c));
+    });
+  }
+});
 
 describe("gradcheck to()", () => {
   // A float32 step loses digits, so the central difference needs eps 1e-2 (exact for these linear maps).

@@ -1,12 +1,16 @@
-// The PyTorch float64 fixtures: value and gradient to 1e-9 relative. The seq_* cases
+// The PyTorch float64 fixtures: value and gradient to 1e-9 relative, on both kernel sets. The seq_* cases
 // run their RNN (tanh or relu, with or without bias, any number of layers) by hand with
 // engine ops (matmul, add, tanh / relu) and check the loss part.
 //   B batch, T time, I input, H hidden, C classes
 
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { stack, zeros, type Tensor } from "@unroll/autograd";
 import { crossEntropy, nllLoss, sequenceCrossEntropy } from "../src/index.js";
-import { expectClose, fixtureNames, fromFixture, loadFixture, values, type Fixture } from "./helpers.js";
+import { expectClose, forEachKernelSet, fromFixture, loadFixtures, values, type Fixture } from "@unroll/testkit";
+
+const dir = new URL("./fixtures/", import.meta.url);
+/** The fixtures of one kind as it.each rows [name, fixture]; fewer than `atLeast` fails. */
+const cases = (prefix: string, atLeast: number): [string, Fixture][] => loadFixtures(dir, prefix, atLeast).map((f) => [f.name, f]);
 
 function options(fx: Fixture): Record<string, unknown> {
   const opts = { ...fx.config.options };
@@ -14,27 +18,25 @@ function options(fx: Fixture): Record<string, unknown> {
   return opts;
 }
 
-describe("cross_entropy fixtures", () => {
-  it.each(fixtureNames("cross_entropy_"))("%s", (name) => {
-    const fx = loadFixture(name);
+forEachKernelSet("cross_entropy fixtures", () => {
+  it.each(cases("cross_entropy_", 150))("%s", (_, fx) => {
     const logits = fromFixture(fx.inputs.logits, { requiresGrad: true });
     const target = fromFixture(fx.inputs.target, { dtype: fx.config.soft ? "float64" : "int32" });
     const loss = crossEntropy(logits, target, options(fx));
-    expectClose(values(loss), fx.expected.loss.data);
+    expectClose(loss, fx.expected.loss.data, { atol: 1e-14 });
     expect(loss.shape).toEqual(fx.expected.loss.shape);
-    loss.backward(fromFixture(fx.upstream.loss));
-    expectClose(values(logits.grad), fx.expected.grads.logits.data);
+    loss.backward(fromFixture(fx.upstream!.loss));
+    expectClose(logits.grad, fx.expected.grads.logits.data, { atol: 1e-14 });
   });
 });
 
-describe("nll fixtures", () => {
-  it.each(fixtureNames("nll_"))("%s", (name) => {
-    const fx = loadFixture(name);
+forEachKernelSet("nll fixtures", () => {
+  it.each(cases("nll_", 47))("%s", (_, fx) => {
     const logProbs = fromFixture(fx.inputs.logProbs, { requiresGrad: true });
     const loss = nllLoss(logProbs, fromFixture(fx.inputs.target, { dtype: "int32" }), options(fx));
-    expectClose(values(loss), fx.expected.loss.data);
-    loss.backward(fromFixture(fx.upstream.loss));
-    expectClose(values(logProbs.grad), fx.expected.grads.logProbs.data);
+    expectClose(loss, fx.expected.loss.data, { atol: 1e-14 });
+    loss.backward(fromFixture(fx.upstream!.loss));
+    expectClose(logProbs.grad, fx.expected.grads.logProbs.data, { atol: 1e-14 });
   });
 });
 
@@ -72,12 +74,11 @@ function params(fx: Fixture): Record<string, Tensor> {
 }
 
 function expectParamGrads(fx: Fixture, p: Record<string, Tensor>): void {
-  for (const [k, g] of Object.entries(fx.expected.grads)) expectClose(values(p[k].grad), (g as { data: number[] }).data);
+  for (const [k, g] of Object.entries(fx.expected.grads)) expectClose(p[k].grad, (g as { data: number[] }).data, { atol: 1e-14 });
 }
 
-describe("seq_labeling fixtures (loss part)", () => {
-  it.each(fixtureNames("seq_labeling_"))("%s", (name) => {
-    const fx = loadFixture(name);
+forEachKernelSet("seq_labeling fixtures (loss part)", () => {
+  it.each(cases("seq_labeling_", 14))("%s", (_, fx) => {
     const p = params(fx);
     const x = fromFixture(fx.inputs.x);
     const [batch, steps] = x.shape;
@@ -93,22 +94,21 @@ describe("seq_labeling fixtures (loss part)", () => {
     for (let b = 0; b < batch; b++) {
       const valid = lengths ? lengths[b] : steps;
       const span = [b * steps * C, (b * steps + valid) * C];
-      expectClose(got.slice(span[0], span[1]), fx.expected.logits.data.slice(span[0], span[1]));
+      expectClose(got.slice(span[0], span[1]), fx.expected.logits.data.slice(span[0], span[1]), { atol: 1e-14 });
     }
     const perStep = sequenceCrossEntropy(logits, target, { ...opts, reduction: "none" });
     expect(perStep.shape).toEqual([batch, steps]);
-    expectClose(values(perStep), fx.expected.perStepLoss.data);
+    expectClose(perStep, fx.expected.perStepLoss.data, { atol: 1e-14 });
 
     const loss = sequenceCrossEntropy(logits, target, opts);
-    expectClose(values(loss), fx.expected.loss.data);
+    expectClose(loss, fx.expected.loss.data, { atol: 1e-14 });
     loss.backward();
     expectParamGrads(fx, p);
   });
 });
 
-describe("seq_classification fixtures (loss part)", () => {
-  it.each(fixtureNames("seq_classification_"))("%s", (name) => {
-    const fx = loadFixture(name);
+forEachKernelSet("seq_classification fixtures (loss part)", () => {
+  it.each(cases("seq_classification_", 6))("%s", (_, fx) => {
     const p = params(fx);
     const x = fromFixture(fx.inputs.x);
     const states = handRnn(x, p, fx.config.nonlinearity);
@@ -116,9 +116,9 @@ describe("seq_classification fixtures (loss part)", () => {
     // The final state is the one at each sequence's last valid step.
     const final = lengths ? stack(lengths.map((len, b) => states[len - 1].select(0, b))) : states[states.length - 1];
     const logits = final.matmul(p["head.weight"].transpose(0, 1)).add(p["head.bias"]);
-    expectClose(values(logits), fx.expected.logits.data);
+    expectClose(logits, fx.expected.logits.data, { atol: 1e-14 });
     const loss = crossEntropy(logits, fromFixture(fx.inputs.target, { dtype: "int32" }));
-    expectClose(values(loss), fx.expected.loss.data);
+    expectClose(loss, fx.expected.loss.data, { atol: 1e-14 });
     loss.backward();
     expectParamGrads(fx, p);
   });

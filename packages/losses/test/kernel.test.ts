@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { type FloatArray } from "@unroll/autograd";
 import { kernels, type SoftmaxXentSaved, type SoftmaxXentSpec } from "@unroll/autograd/extend";
-import { expectClose } from "./helpers.js";
+import { expectClose } from "@unroll/testkit";
 
 function spec(rows: number, classes: number, over: Partial<SoftmaxXentSpec> = {}): SoftmaxXentSpec {
   return { rows, classes, target: null, soft: null, weight: null, rowWeight: null, labelSmoothing: 0, ...over };
@@ -30,7 +30,7 @@ describe("softmaxXentForward", () => {
     const loss = new Float64Array(d.length);
     kernels.softmaxXentForward(loss, sv, x, s);
     const got = d.map((_, r) => sv.exps[2 * r + 1]);
-    expectClose(got, d.map((v) => Math.exp(-v)), 1e-15, 0);
+    expectClose(got, d.map((v) => Math.exp(-v)), { rtol: 1e-15, atol: 0 });
     d.forEach((v, r) => {
       expect(sv.exps[2 * r]).toBe(1);
       expect(sv.rowMax[r]).toBe(0);
@@ -90,7 +90,7 @@ describe("softmaxXentBackward", () => {
           want.push(rowScale[r >> 1] * (qSum * (Math.exp(row[c]) / z) - q));
         }
       }
-      expectClose(Array.from(sv.exps), want, name === "float64" ? 1e-14 : 1e-6, name === "float64" ? 1e-16 : 1e-7);
+      expectClose(Array.from(sv.exps), want, { rtol: name === "float64" ? 1e-14 : 1e-6, atol: name === "float64" ? 1e-16 : 1e-7 });
     });
   }
 

@@ -5,18 +5,18 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelsInUse, mul, useKernels, type KernelSet, type Tensor } from "@unroll/autograd";
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type Module, type Nonlinearity } from "../src/index.js";
-import { expectCloseTol, fixtures, toTensor, type Fixture } from "./helpers.js";
+import { expectClose, fromFixture, loadFixtures, type Fixture } from "@unroll/testkit";
 
 const initial = kernelsInUse();
 afterAll(() => useKernels(initial));
 
-const gated = ["gru_cell", "lstm_cell", "gru", "lstm", "rnn"].flatMap((kind) => fixtures("").filter((f) => f.kind === kind && (f as { paramNames?: string }).paramNames === "torch"));
+const gated = ["gru_cell", "lstm_cell", "gru", "lstm", "rnn"].flatMap((kind) => loadFixtures(new URL("./fixtures/", import.meta.url), "", 73).filter((f) => f.kind === kind && (f as { paramNames?: string }).paramNames === "torch"));
 
 /** sum(out * upstream) over every named output: the scalar the fixtures differentiate. */
 function upstreamLoss(outputs: Record<string, Tensor>, f: Fixture): Tensor {
   let loss: Tensor | null = null;
   for (const [n, up] of Object.entries(f.upstream!)) {
-    const term = mul(outputs[n], toTensor(up)).sum();
+    const term = mul(outputs[n], fromFixture(up)).sum();
     loss = loss === null ? term : loss.add(term);
   }
   return loss!;
@@ -43,8 +43,8 @@ function build(f: Fixture): Module {
 /** Run a fixture: outputs by name, and the inputs that get gradients. */
 function run(f: Fixture, m: Module): { outputs: Record<string, Tensor>; inputs: Record<string, Tensor> } {
   const inputs: Record<string, Tensor> = {};
-  for (const [n, a] of Object.entries(f.inputs)) if (n !== "lengths") inputs[n] = toTensor(a, { requiresGrad: true });
-  const lengths = f.inputs.lengths ? toTensor(f.inputs.lengths, { int: true }) : null;
+  for (const [n, a] of Object.entries(f.inputs)) if (n !== "lengths") inputs[n] = fromFixture(a, { requiresGrad: true });
+  const lengths = f.inputs.lengths ? fromFixture(f.inputs.lengths, { dtype: "int32" }) : null;
   const { x, h, c, h0, c0 } = inputs;
   if (m instanceof GRUCell) return { outputs: { output: m.forward(x, h) }, inputs };
   if (m instanceof LSTMCell) return { outputs: { ...m.forward(x, h && c ? { h, c } : null) }, inputs };
@@ -63,16 +63,16 @@ describe.each(sets)("gated fixtures, %s kernels", (set) => {
       useKernels(set);
       const m = build(f);
       const dict: Record<string, Tensor> = {};
-      for (const [n, a] of Object.entries(f.params)) dict[n] = toTensor(a);
+      for (const [n, a] of Object.entries(f.params)) dict[n] = fromFixture(a);
       m.loadStateDict(dict, { names: "torch" });
       const { outputs, inputs } = run(f, m);
-      for (const n of Object.keys(f.upstream!)) expectCloseTol(outputs[n], f.expected[n], n);
+      for (const n of Object.keys(f.upstream!)) expectClose(outputs[n], f.expected[n], { rtol: 1e-9, floor: 0.01, what: n });
       upstreamLoss(outputs, f).backward();
       const params = Object.fromEntries(m.namedParameters().map(([n, p]) => [m.torchName(n), p]));
       for (const [n, exp] of Object.entries(f.expected.grads)) {
         const t = params[n] ?? inputs[n];
         expect(t, `${n} is neither a parameter nor an input`).toBeDefined();
-        expectCloseTol(t.grad, exp, `grad ${n}`);
+        expectClose(t.grad, exp, { rtol: 1e-9, floor: 0.01, what: `grad ${n}` });
       }
       expect(Object.keys(params).sort()).toEqual(Object.keys(f.params).sort());
     });

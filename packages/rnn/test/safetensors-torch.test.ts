@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadSafetensors, readSafetensors, saveSafetensors, tensor } from "@unroll/autograd";
-import { expectClose, type Arr } from "./helpers.js";
+import { expectClose, type FixtureArray as Arr } from "@unroll/testkit";
 import { Net, type NetConfig } from "./torch-net.js";
 
 interface Outputs {
@@ -34,8 +34,8 @@ const freshNet = (): Net => new Net({ ...f.config, seed: f.config.seed + 1 });
 
 function expectOutputs(net: Net, expected: Outputs): void {
   const { logits, hN } = net.forward(ids, lengths);
-  expectClose(logits, expected.logits, "logits");
-  expectClose(hN, expected.hN, "hN");
+  expectClose(logits, expected.logits, { what: "logits", rtol: 1e-9, atol: 1e-12 });
+  expectClose(hN, expected.hN, { what: "hN", rtol: 1e-9, atol: 1e-12 });
 }
 
 describe("safetensors round trip with PyTorch", () => {

@@ -1,9 +1,9 @@
-// The one shared helper for op tests: seeded inputs, a float64 gradient check
-// (central differences, reduced as sum(out * r) by the public gradcheck), and the
-// float32-against-float64 comparison that reuses the same cases.
+// One op case, checked two ways: in float64 against central differences (gradcheck,
+// reduced as sum(out * r) with a fixed random r), and in float32 against float64.
 
 import { expect } from "vitest";
-import { createRng, gradcheck, tensor, Tensor, type Dtype, type GradcheckOptions } from "../src/index.js";
+import { createRng, gradcheck, tensor, Tensor, type Dtype, type GradcheckOptions } from "../../autograd/src/index.js";
+import { expectClose } from "./close.js";
 
 /**
  * One input of an op case: a shape (uniform in [-2, 2)), a shape with a range, or a
@@ -72,24 +72,6 @@ export function checkGrad(c: OpCase): void {
   expect(report.ok, `${c.name}: ${report.message}`).toBe(true);
 }
 
-/** max |actual - expected| <= rtol * max |expected|: relative to the tensor's scale, so cancellation near zero does not fail. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string, atol = 0): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  let scale = 0;
-  let err = 0;
-  let worst = -1;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    const e = Math.abs(actual[i] - expected[i]);
-    if (!(e <= err)) {
-      err = e;
-      worst = i;
-    }
-  }
-  const detail = worst < 0 ? "" : ` (worst at ${worst}: ${actual[worst]} vs ${expected[worst]})`;
-  expect(err <= rtol * scale + atol, `${what}: max error ${err} exceeds ${rtol} x scale ${scale} + ${atol}${detail}`).toBe(true);
-}
-
 /** Run a case forward and backward (upstream r) in one dtype; return the output and the input grads. */
 function run(c: OpCase, dtype: Dtype): { out: Tensor; grads: (Tensor | null)[] } {
   const inputs = makeInputs(c.inputs, dtype);
@@ -107,12 +89,13 @@ export function checkFloat32(c: OpCase, rtol = 1e-5): void {
   expect(f32.out.dtype, `${c.name}: output dtype`).toBe("float32");
   expect(f32.out.shape).toEqual(ref.out.shape);
   expect(allFinite(f32.out), `${c.name}: float32 output has non-finite values`).toBe(true);
-  expectClose(f32.out.toTypedArray(), ref.out.toTypedArray(), rtol, `${c.name}: value`, c.float32Atol);
+  const close = { rtol, atol: c.float32Atol, relativeTo: "max" } as const;
+  expectClose(f32.out, ref.out, { ...close, what: `${c.name}: value` });
   ref.grads.forEach((g64, i) => {
     const g32 = f32.grads[i];
     if (g64 === null) return;
     expect(g32, `${c.name}: input ${i} has no float32 grad`).not.toBeNull();
     expect(g32!.dtype, `${c.name}: grad ${i} dtype`).toBe("float32");
-    expectClose(g32!.toTypedArray(), g64.toTypedArray(), rtol, `${c.name}: grad of input ${i}`, c.float32Atol);
+    expectClose(g32, g64, { ...close, what: `${c.name}: grad of input ${i}` });
   });
 }
