@@ -2,37 +2,29 @@
 // under both kernel sets; grad(grad(tanh)) against its closed form; and gradgradcheck
 // itself: it catches a wrong double backward and rejects bad input.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { createRng, dropout, grad, gradgradcheck, kernelsInUse, randn, tensor, useKernels, type Tensor } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { forEachKernelSet, makeInputs } from "@unroll/testkit";
+import { createRng, dropout, grad, gradgradcheck, randn, tensor, type Tensor } from "../src/index.js";
 import { record } from "../src/extend.js";
 import { ALL_CASES } from "./cases.js";
-import { makeInputs } from "./helpers.js";
 
-const initial = kernelsInUse();
-afterAll(() => useKernels(initial));
-
-for (const set of ["wasm", "js"] as const) {
-  describe(`gradgradcheck, ${set} kernels`, () => {
-    for (const c of ALL_CASES) {
-      it(c.name, () => {
-        useKernels(set);
-        const report = gradgradcheck(c.fn, makeInputs(c.inputs), c.check);
-        expect(report.ok, `${c.name}: ${report.message}`).toBe(true);
-      });
-    }
-    it("dropout (the same mask at every call: a fresh generator with one seed)", () => {
-      useKernels(set);
-      const report = gradgradcheck((a) => dropout(a, 0.4, { rng: createRng(3) }).tanh(), makeInputs([[3, 4]]));
-      expect(report.ok, report.message).toBe(true);
+forEachKernelSet("gradgradcheck", () => {
+  for (const c of ALL_CASES) {
+    it(c.name, () => {
+      const report = gradgradcheck(c.fn, makeInputs(c.inputs), c.check);
+      expect(report.ok, `${c.name}: ${report.message}`).toBe(true);
     });
-    // A float32 step loses digits, so the central difference needs eps 1e-2 (exact for these maps).
-    it("to() through float32 and back", () => {
-      useKernels(set);
-      const report = gradgradcheck((a, b) => a.to("float32").mul(b.to("float32")).to("float64").pow(2), makeInputs([[2, 3], [3]]), { eps: 1e-2, atol: 1e-4 });
-      expect(report.ok, report.message).toBe(true);
-    });
+  }
+  it("dropout (the same mask at every call: a fresh generator with one seed)", () => {
+    const report = gradgradcheck((a) => dropout(a, 0.4, { rng: createRng(3) }).tanh(), makeInputs([[3, 4]]));
+    expect(report.ok, report.message).toBe(true);
   });
-}
+  // A float32 step loses digits, so the central difference needs eps 1e-2 (exact for these maps).
+  it("to() through float32 and back", () => {
+    const report = gradgradcheck((a, b) => a.to("float32").mul(b.to("float32")).to("float64").pow(2), makeInputs([[2, 3], [3]]), { eps: 1e-2, atol: 1e-4 });
+    expect(report.ok, report.message).toBe(true);
+  });
+});
 
 describe("grad(grad(tanh))", () => {
   it("matches d² tanh = -2 tanh (1 - tanh²) and d³ tanh = -2 (1 - tanh²)(1 - 3 tanh²)", () => {
