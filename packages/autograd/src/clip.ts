@@ -3,10 +3,13 @@
 
 import type { TypedArray } from "./dtype.js";
 import { flat } from "./strides.js";
+import { checkOptions, checkValue, describeValue } from "./options.js";
 import { Tensor } from "./tensor.js";
 import { writeBack } from "./optim/optimizer.js";
 
 export interface ClipGradNormOptions {
+  /** The p of the p-norm: 2 (default), any p > 0, or Infinity for the largest magnitude. */
+  normType?: number;
   /** Throw when the total norm is NaN or infinite (default true); when false, return it and leave the gradients alone. */
   errorIfNonfinite?: boolean;
 }
@@ -18,22 +21,23 @@ export interface ClipGradNormOptions {
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): number {
   const list = paramList("clipGradNorm", params);
-  if (typeof maxNorm !== "number" || Number.isNaN(maxNorm) || maxNorm < 0) {
-    throw new RangeError(`clipGradNorm: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
-  }
-  if (options === null || typeof options !== "object") throw new TypeError(`clipGradNorm: options must be an object`);
-  const { errorIfNonfinite = true } = options;
-  if (typeof errorIfNonfinite !== "boolean") throw new TypeError(`clipGradNorm: errorIfNonfinite must be true or false`);
+  checkValue("clipGradNorm", "maxNorm", maxNorm, { type: "number", min: 0, infinite: true, required: true });
+  const o = checkOptions<ClipGradNormOptions>("clipGradNorm", options, {
+    normType: { type: "number", above: 0, infinite: true },
+    errorIfNonfinite: "boolean",
+  });
+  const { errorIfNonfinite = true, normType = 2 } = o;
+  const norm = (b: TypedArray | Float64Array): number => (normType === 2 ? l2(b) : pNorm(b, normType));
 
   const grads = list.map((p) => p.grad).filter((g): g is Tensor => g !== null && g !== undefined);
   const bufs = grads.map((g) => flat(g.view));
   // As PyTorch: the norm of each gradient, then the norm of those norms.
   const norms = new Float64Array(bufs.length);
-  bufs.forEach((b, i) => (norms[i] = l2(b)));
-  const total = l2(norms);
+  bufs.forEach((b, i) => (norms[i] = norm(b)));
+  const total = norm(norms);
   if (!Number.isFinite(total)) {
     if (!errorIfNonfinite) return total;
-    const bad = list.findIndex((p) => p.grad && !Number.isFinite(l2(flat(p.grad.view))));
+    const bad = list.findIndex((p) => p.grad && !Number.isFinite(norm(flat(p.grad.view))));
     throw new Error(
       `clipGradNorm: the total norm of the gradients is ${total}` +
         (bad >= 0 ? ` (params[${bad}] has a non-finite gradient)` : "") +
@@ -57,9 +61,7 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
  */
 export function clipGradValue(params: Tensor | Iterable<Tensor>, limit: number): void {
   const list = paramList("clipGradValue", params);
-  if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
-    throw new RangeError(`clipGradValue: limit must be a number >= 0, got ${String(limit)}`);
-  }
+  checkValue("clipGradValue", "limit", limit, { type: "number", min: 0, infinite: true, required: true });
   for (const p of list) {
     if (p.grad === null || p.grad === undefined) continue;
     const b = flat(p.grad.view);
@@ -88,14 +90,26 @@ function l2(b: TypedArray): number {
   return scale * Math.sqrt(s);
 }
 
+/** (Σ |b|^p)^(1/p), or the largest magnitude for p = Infinity. */
+function pNorm(b: TypedArray | Float64Array, p: number): number {
+  let m = 0;
+  for (let j = 0; j < b.length; j++) m = Math.max(m, Math.abs(b[j]));
+  for (let j = 0; j < b.length; j++) if (Number.isNaN(b[j])) return NaN;
+  if (p === Infinity || m === 0 || !Number.isFinite(m)) return m;
+  // Scaled by the largest magnitude so that |b|^p neither overflows nor underflows.
+  let s = 0;
+  for (let j = 0; j < b.length; j++) s += (Math.abs(b[j]) / m) ** p;
+  return m * s ** (1 / p);
+}
+
 function paramList(op: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   if (params instanceof Tensor) return [params];
   if (params === null || typeof params !== "object" || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`${op}: params must be a Tensor or an array (or iterable) of Tensors`);
+    throw new TypeError(`${op}: params must be a Tensor or an array (or iterable) of Tensors, got ${describeValue(params)}`);
   }
   const list = Array.from(params);
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${op}: params[${i}] is not a Tensor`);
+    if (!(p instanceof Tensor)) throw new TypeError(`${op}: params[${i}] is not a Tensor (got ${describeValue(p)})`);
     if (p.grad !== null && p.grad !== undefined && !(p.grad instanceof Tensor)) {
       throw new TypeError(`${op}: params[${i}].grad is not a Tensor or null`);
     }

@@ -4,10 +4,11 @@
 // With createGraph the same walk runs each op's differentiable rule with recording on,
 // so the gradients have a graph of their own (higher-order gradients).
 
-import { allocate, type TypedArray } from "./dtype.js";
+import { allocate, isFloat, type TypedArray } from "./dtype.js";
 import { freshGrad, isOwned, own, recycle, settle } from "./grad-buffers.js";
+import { checkOptions, describeValue } from "./options.js";
 import { flat, fmt, isPacked, sameShape, view, type View } from "./strides.js";
-import { describeValue, Tensor, type BackwardFn, type DifferentiableBackwardFn, type Node } from "./tensor.js";
+import { Tensor, type BackwardFn, type DifferentiableBackwardFn, type Node } from "./tensor.js";
 
 /** How a recorded op treats the gradient it is given, and how it is differentiated twice. */
 export interface RecordOptions {
@@ -48,6 +49,7 @@ let gradEnabled = true;
 
 /** Run `fn` without recording a graph, as `torch.no_grad()`. Example: `noGrad(() => model.forward(x))`. */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TypeError(`noGrad: fn must be a function, got ${describeValue(fn)}`);
   const previous = gradEnabled;
   gradEnabled = false;
   try {
@@ -166,23 +168,18 @@ export function backward(root: Tensor, grad?: Tensor | number | BackwardOptions,
     opts = grad as BackwardOptions;
     grad = undefined;
   }
-  const { retainGraph, createGraph } = backwardOptions("backward", opts ?? {});
+  const { retainGraph, createGraph } = backwardOptions("backward", opts);
+  if (grad === null) grad = undefined;
   if (!root.requiresGrad) {
     throw new Error(`backward: the tensor does not require grad (shape ${fmt(root.shape)}); create its inputs with { requiresGrad: true }`);
   }
   walk("backward", root, seedGrad("backward", root, grad as Tensor | number | undefined), null, retainGraph, createGraph);
 }
 
-function backwardOptions(op: string, opts: BackwardOptions): { retainGraph: boolean; createGraph: boolean } {
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object, got ${describeValue(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (key !== "retainGraph" && key !== "createGraph") throw new TypeError(`${op}: unknown option "${key}" (expected retainGraph, createGraph)`);
-  }
-  const { createGraph = false } = opts;
-  if (typeof createGraph !== "boolean") throw new TypeError(`${op}: createGraph must be true or false, got ${describeValue(createGraph)}`);
-  const { retainGraph = createGraph } = opts;
-  if (typeof retainGraph !== "boolean") throw new TypeError(`${op}: retainGraph must be true or false, got ${describeValue(retainGraph)}`);
-  return { retainGraph, createGraph };
+function backwardOptions(op: string, opts: unknown): { retainGraph: boolean; createGraph: boolean } {
+  const o = checkOptions<BackwardOptions>(op, opts, { retainGraph: "boolean", createGraph: "boolean" });
+  const createGraph = o.createGraph ?? false;
+  return { retainGraph: o.retainGraph ?? createGraph, createGraph };
 }
 
 /**
@@ -328,7 +325,8 @@ function seedGrad(op: string, root: Tensor, grad: Tensor | number | undefined): 
     one[0] = grad ?? 1;
     return new Tensor(view(one, root.shape));
   }
-  if (!(grad instanceof Tensor)) throw new TypeError(`${op}: grad must be a Tensor or a number`);
+  if (!(grad instanceof Tensor)) throw new TypeError(`${op}: grad must be a Tensor or a number, got ${describeValue(grad)}`);
+  if (!isFloat(grad.dtype)) throw new TypeError(`${op}: grad is int32 ${fmt(grad.shape)}; it must be a float tensor`);
   if (!sameShape(grad.shape, root.shape)) throw new Error(`${op}: grad is ${fmt(grad.shape)} but the output is ${fmt(root.shape)}`);
   return grad;
 }

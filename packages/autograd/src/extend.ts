@@ -6,7 +6,9 @@ import "./methods.js";
 
 export { record, differentiable, type RecordOptions } from "./engine.js";
 export type { BackwardFn, DifferentiableBackwardFn, Node } from "./tensor.js";
-export { checkTensor, describeValue, fromFlat } from "./tensor.js";
+export { checkTensor, fromFlat } from "./tensor.js";
+export { checkOptions, checkValue, describeValue, dtypeRule, floatDtypeRule, rngRule, type OptionRule, type OptionSchema, type OptionType } from "./options.js";
+export { checkAllocation, checkInt32 } from "./dtype.js";
 export { freshGrad } from "./grad-buffers.js";
 export { checkLengths } from "./lengths.js";
 export { floatBuffer } from "./dtype.js";

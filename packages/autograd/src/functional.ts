@@ -4,9 +4,9 @@
 import { allocate } from "./dtype.js";
 import { dependsOnOthers, enableGrad, gradients } from "./engine.js";
 import { reshape } from "./ops/shape.js";
-import { checkOptions } from "./optim/spec.js";
+import { checkOptions, describeValue, type OptionSchema } from "./options.js";
 import { fmt, sameShape } from "./strides.js";
-import { describeValue, fromFlat, Tensor } from "./tensor.js";
+import { fromFlat, Tensor } from "./tensor.js";
 
 /** A tensor, or arrays and plain objects of them (nested): what an argument or a gradient may be. */
 export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree };
@@ -27,7 +27,8 @@ export interface GradOptions {
   gradOutputs?: Tensor;
 }
 
-const GRAD_OPTIONS = ["argnums", "createGraph", "hasAux", "gradOutputs"] as const;
+// argnums is checked below (an integer or a list of them).
+const GRAD_SCHEMA: OptionSchema<GradOptions> = { argnums: {}, createGraph: "boolean", hasAux: "boolean", gradOutputs: { is: (v) => v instanceof Tensor, expected: "a Tensor" } };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => unknown;
@@ -58,16 +59,12 @@ export function valueAndGrad(fn: Fn, opts: GradOptions = {}): (...args: unknown[
 
 function prepare(op: string, fn: Fn, opts: GradOptions): (args: unknown[]) => { value: unknown; grads: unknown } {
   if (typeof fn !== "function") throw new TypeError(`${op}: fn must be a function, got ${describeValue(fn)}`);
-  checkOptions(op, opts, GRAD_OPTIONS);
-  const { argnums = 0, createGraph, hasAux = false, gradOutputs } = opts;
+  const { argnums = 0, createGraph, hasAux = false, gradOutputs } = checkOptions<GradOptions>(op, opts, GRAD_SCHEMA);
   const single = typeof argnums === "number";
   const nums: readonly number[] = single ? [argnums as number] : (argnums as readonly number[]);
   if (!single && (!Array.isArray(argnums) || argnums.length === 0)) {
     throw new TypeError(`${op}: argnums must be an integer or a non-empty array of integers, got ${JSON.stringify(argnums)}`);
   }
-  if (createGraph !== undefined && typeof createGraph !== "boolean") throw new TypeError(`${op}: createGraph must be true or false, got ${describeValue(createGraph)}`);
-  if (typeof hasAux !== "boolean") throw new TypeError(`${op}: hasAux must be true or false, got ${describeValue(hasAux)}`);
-  if (gradOutputs !== undefined && !(gradOutputs instanceof Tensor)) throw new TypeError(`${op}: gradOutputs must be a Tensor, got ${describeValue(gradOutputs)}`);
 
   return (args) => {
     const positions = normArgnums(op, nums, args.length);

@@ -5,7 +5,7 @@
 
 import { allocate } from "./dtype.js";
 import { cat, reshape } from "./ops/shape.js";
-import { checkOptions } from "./optim/spec.js";
+import { checkOptions, describeValue, type OptionSchema } from "./options.js";
 import { createRng } from "./random.js";
 import { flat, fmt, isPacked, sameShape } from "./strides.js";
 import { enableGrad, gradients, noGrad } from "./engine.js";
@@ -23,6 +23,14 @@ export interface GradcheckOptions {
   /** Stop listing failures after this many. Default 10. */
   maxFailures?: number;
 }
+
+const SCHEMA: OptionSchema<GradcheckOptions> = {
+  eps: { type: "number", above: 0 },
+  atol: { type: "number", min: 0 },
+  rtol: { type: "number", min: 0 },
+  seed: "integer",
+  maxFailures: { type: "integer", min: 0 },
+};
 
 export interface GradcheckFailure {
   /** Position of the input in `inputs`. */
@@ -58,12 +66,15 @@ function unravel(i: number, shape: readonly number[]): number[] {
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
   checkInputs("gradcheck", fn, inputs);
-  return check("gradcheck", fn, inputs, opts);
+  return check("gradcheck", fn, inputs, checkOptions<GradcheckOptions>("gradcheck", opts, SCHEMA));
 }
 
 function checkInputs(op: string, fn: unknown, inputs: unknown): asserts inputs is Tensor[] {
-  if (typeof fn !== "function") throw new TypeError(`${op}: fn must be a function`);
-  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof Tensor))) throw new TypeError(`${op}: inputs must be an array of Tensors`);
+  if (typeof fn !== "function") throw new TypeError(`${op}: fn must be a function, got ${describeValue(fn)}`);
+  if (!Array.isArray(inputs)) throw new TypeError(`${op}: inputs must be an array of Tensors, got ${describeValue(inputs)}`);
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`${op}: inputs[${i}] must be a Tensor, got ${describeValue(t)}`);
+  });
   if (!inputs.some((t: Tensor) => t.requiresGrad)) throw new Error(`${op}: no input requires grad; create them with { requiresGrad: true }`);
   inputs.forEach((t: Tensor, i) => {
     if (t.requiresGrad && !t.isLeaf) throw new Error(`${op}: inputs[${i}] is not a leaf tensor`);
@@ -87,16 +98,14 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  */
 export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradgradcheckOptions = {}): GradcheckReport {
   checkInputs("gradgradcheck", fn, inputs);
-  checkOptions("gradgradcheck", opts, ["eps", "atol", "rtol", "seed", "maxFailures", "gradOutputs"]);
-  const { gradOutputs, ...rest } = opts;
-  const out = noGrad(() => fn(...inputs));
-  if (!(out instanceof Tensor)) throw new TypeError(`gradgradcheck: fn must return a Tensor`);
+  const { gradOutputs, ...rest } = checkOptions<GradgradcheckOptions>("gradgradcheck", opts, { ...SCHEMA, gradOutputs: {} });
+  const out = output("gradgradcheck", noGrad(() => fn(...inputs)));
   let v: Tensor;
   if (gradOutputs === undefined) {
-    const rng = createRng(`${opts.seed ?? 0}:gradOutputs`);
+    const rng = createRng(`${rest.seed ?? 0}:gradOutputs`);
     v = fromFlat(allocate("float64", out.size).map(() => rng.random() * 2 - 1), out.shape);
   } else {
-    if (!(gradOutputs instanceof Tensor)) throw new TypeError(`gradgradcheck: gradOutputs must be a Tensor`);
+    if (!(gradOutputs instanceof Tensor)) throw new TypeError(`gradgradcheck: gradOutputs must be a Tensor, got ${describeValue(gradOutputs)}`);
     if (!sameShape(gradOutputs.shape, out.shape)) throw new Error(`gradgradcheck: gradOutputs is ${fmt(gradOutputs.shape)} but fn returned ${fmt(out.shape)}`);
     v = fromFlat(gradOutputs.to("float64").toTypedArray(), out.shape);
   }
@@ -116,13 +125,19 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tenso
 function check(op: string, fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions): GradcheckReport {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, maxFailures = 10 } = opts;
   const checked = inputs.map((t) => t.requiresGrad);
-  const first = fn(...inputs);
-  if (!(first instanceof Tensor)) throw new TypeError(`${op}: fn must return a Tensor`);
+  // As PyTorch: float32 differences are too coarse for the default tolerances.
+  const single = inputs.findIndex((t) => t.requiresGrad && t.dtype === "float32");
+  const precisionNote =
+    single < 0 ? "" : `inputs[${single}] is float32, but ${op} needs float64 inputs (convert with .to("float64")); float32 rounding alone can fail it`;
+  if (single >= 0) console.warn(`${op}: ${precisionNote}`);
+  const first = output(op, fn(...inputs));
   const rng = createRng(seed);
   const r = allocate("float64", first.size).map(() => rng.random() * 2 - 1);
   const rTensor = fromFlat(r, first.shape);
   const objective = (): number => {
-    const out = flat(fn(...inputs).view);
+    const y = output(op, fn(...inputs));
+    if (y.size !== first.size) throw new Error(`${op}: fn returned ${fmt(y.shape)} on a perturbed input but ${fmt(first.shape)} at first; its output shape must not depend on the values`);
+    const out = flat(y.view);
     let s = 0;
     for (let i = 0; i < r.length; i++) s += out[i] * r[i];
     return s;
@@ -153,11 +168,17 @@ function check(op: string, fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]
       const x = t.buffer;
       for (let j = 0; j < x.length; j++) {
         const orig = x[j];
-        x[j] = orig + eps;
-        const plus = objective();
-        x[j] = orig - eps;
-        const minus = objective();
-        x[j] = orig;
+        let plus: number;
+        let minus: number;
+        // The input is restored even when fn throws on a perturbed value.
+        try {
+          x[j] = orig + eps;
+          plus = objective();
+          x[j] = orig - eps;
+          minus = objective();
+        } finally {
+          x[j] = orig;
+        }
         const numeric = (plus - minus) / (2 * eps);
         const err = Math.abs(a[j] - numeric);
         maxAbsError = Math.max(maxAbsError, err);
@@ -173,6 +194,12 @@ function check(op: string, fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]
   const lines = failures.map((f) => `  inputs[${f.input}]${fmt(f.index)}: analytic ${f.analytic} vs numeric ${f.numeric}`);
   const message = ok
     ? `${op}: ok (max abs error ${maxAbsError.toExponential(2)}, max rel error ${maxRelError.toExponential(2)})`
-    : `${op}: ${failureCount} element(s) differ (atol ${atol}, rtol ${rtol}):\n${lines.join("\n")}${failureCount > failures.length ? "\n  ..." : ""}`;
+    : `${op}: ${failureCount} element(s) differ (atol ${atol}, rtol ${rtol}):\n${lines.join("\n")}${failureCount > failures.length ? "\n  ..." : ""}` +
+      (precisionNote === "" ? "" : `\n  note: ${precisionNote}`);
   return { ok, maxAbsError, maxRelError, failures, message };
+}
+
+function output(op: string, y: unknown): Tensor {
+  if (!(y instanceof Tensor)) throw new TypeError(`${op}: fn must return a Tensor, got ${describeValue(y)}`);
+  return y;
 }

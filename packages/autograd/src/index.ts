@@ -5,7 +5,7 @@ export { Tensor } from "./methods.js";
 export { noGrad, isGradEnabled, enableGrad, type BackwardOptions, type GradHook, type HookHandle } from "./engine.js";
 export { grad, valueAndGrad, type GradOptions, type TensorTree } from "./functional.js";
 export type { Lengths } from "./lengths.js";
-export { tensor, zeros, ones, full, arange, randn, rand, uniform, type TensorOptions, type NestedArray } from "./creation.js";
+export { tensor, zeros, ones, full, arange, randn, rand, uniform, type TensorOptions, type RandomOptions, type NestedArray, type IntegerArray } from "./creation.js";
 export { setDefaultDtype, getDefaultDtype, type Dtype, type FloatDtype, type TypedArray, type FloatArray } from "./dtype.js";
 export { createRng, manualSeed, getDefaultRng, type Rng, type RngState } from "./random.js";
 export { add, sub, mul, div, neg, pow, exp, log, sqrt, tanh, sigmoid, relu, to, clone } from "./ops/elementwise.js";

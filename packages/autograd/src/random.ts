@@ -3,6 +3,7 @@
 // the same stream on every machine.
 
 import seedrandom from "seedrandom";
+import { describeValue } from "./options.js";
 
 /** A seeded source of random numbers. */
 export interface Rng {
@@ -28,9 +29,7 @@ export interface RngState {
 
 /** A new generator: the same seed gives the same numbers, bit for bit. Example: `randn([2, 3], { rng: createRng(42) })`. */
 export function createRng(seed: number | string): Rng {
-  if (typeof seed !== "number" && typeof seed !== "string") {
-    throw new TypeError(`createRng: seed must be a number or a string, got ${typeof seed}`);
-  }
+  checkSeed("createRng", seed);
   let prng = seedrandom(String(seed), { state: true });
   let spare: number | null = null;
   return {
@@ -82,9 +81,17 @@ let defaultRng = createRng(0);
 
 /** Reset the default generator, as `torch.manual_seed`. */
 export function manualSeed(seed: number | string): void {
+  checkSeed("manualSeed", seed);
   defaultRng = createRng(seed);
 }
 
 export function getDefaultRng(): Rng {
   return defaultRng;
+}
+
+/** A seed is a finite number or a string: undefined, NaN or an object would silently give one fixed stream. */
+function checkSeed(op: string, seed: unknown): void {
+  if (!((typeof seed === "number" && Number.isFinite(seed)) || typeof seed === "string")) {
+    throw new TypeError(`${op}: seed must be a finite number or a string, got ${describeValue(seed)}`);
+  }
 }

@@ -8,6 +8,7 @@
 
 import { allocate, type Dtype, type TypedArray } from "./dtype.js";
 import { flat, fmt } from "./strides.js";
+import { describeValue } from "./options.js";
 import { fromFlat, Tensor } from "./tensor.js";
 
 type StDtype = "F64" | "F32" | "I32";
@@ -40,11 +41,11 @@ export interface SafetensorsContents {
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const op = "saveSafetensors";
   if (tensors === null || typeof tensors !== "object" || Array.isArray(tensors) || tensors instanceof Tensor) {
-    throw new TypeError(`${op}: tensors must be an object mapping names to Tensors`);
+    throw new TypeError(`${op}: tensors must be an object mapping names to Tensors, got ${describeValue(tensors)}`);
   }
   const entries = Object.keys(tensors).map((name) => {
     const t = tensors[name];
-    if (!(t instanceof Tensor)) throw new TypeError(`${op}: tensors[${JSON.stringify(name)}] is not a Tensor`);
+    if (!(t instanceof Tensor)) throw new TypeError(`${op}: tensors[${JSON.stringify(name)}] is not a Tensor (got ${describeValue(t)})`);
     if (name === METADATA_KEY) throw new Error(`${op}: "${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
     if (LONE_SURROGATE.test(name)) throw new Error(`${op}: the tensor name ${JSON.stringify(name)} is not valid Unicode (lone surrogate)`);
     return { name, t, dtype: TO_ST[t.dtype] };
@@ -94,7 +95,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
   const op = "loadSafetensors";
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`${op}: expected the file's bytes as a Uint8Array, got ${bytes === null ? "null" : typeof bytes}`);
+    throw new TypeError(`${op}: expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);
   }
   const fail = (why: string): never => {
     throw new Error(`${op}: ${why}`);
@@ -187,12 +188,12 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsCon
 
 function checkMetadata(op: string, metadata: unknown): Record<string, string> {
   if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
-    throw new TypeError(`${op}: metadata must be an object of strings`);
+    throw new TypeError(`${op}: metadata must be an object of strings, got ${describeValue(metadata)}`);
   }
   const out: Record<string, string> = {};
   for (const key of Object.keys(metadata)) {
     const value = (metadata as Record<string, unknown>)[key];
-    if (typeof value !== "string") throw new TypeError(`${op}: metadata[${JSON.stringify(key)}] must be a string, got ${typeof value}`);
+    if (typeof value !== "string") throw new TypeError(`${op}: metadata[${JSON.stringify(key)}] must be a string, got ${describeValue(value)}`);
     if (LONE_SURROGATE.test(key) || LONE_SURROGATE.test(value)) throw new Error(`${op}: metadata[${JSON.stringify(key)}] is not valid Unicode (lone surrogate)`);
     defineEntry(out, key, value);
   }

@@ -5,6 +5,7 @@
 import ndarray, { type NdArray } from "ndarray";
 import ops from "ndarray-ops";
 import { allocate, dtypeOf, type Dtype, type FloatArray, type TypedArray } from "./dtype.js";
+import { describeValue } from "./options.js";
 
 export type View = NdArray<TypedArray>;
 
@@ -93,12 +94,15 @@ export function flat(v: View): TypedArray {
 
 /**
  * Normalise a possibly negative dim into [0, ndim), or throw naming the op. Pass the
- * shape rather than ndim so that the error can name it.
+ * shape rather than ndim so that the error can name it. A 0-d tensor takes dim 0 or -1
+ * as the tensor itself (reductions, softmax, transpose, as PyTorch), or with
+ * `zeroDim: "reject"` is an error (select, narrow: they need a real dim).
  */
-export function normDim(op: string, dim: number, shapeOrNdim: number | readonly number[], arg = "dim"): number {
+export function normDim(op: string, dim: number, shapeOrNdim: number | readonly number[], arg = "dim", zeroDim: "self" | "reject" = "self"): number {
   const ndim = typeof shapeOrNdim === "number" ? shapeOrNdim : shapeOrNdim.length;
   const what = typeof shapeOrNdim === "number" ? `a tensor of ${ndim} dims` : `a tensor of shape ${fmt(shapeOrNdim)}`;
-  if (!Number.isInteger(dim)) throw new TypeError(`${op}: ${arg} must be an integer, got ${dim}`);
+  if (!Number.isInteger(dim)) throw new TypeError(`${op}: ${arg} must be an integer, got ${describeValue(dim)}`);
+  if (ndim === 0 && zeroDim === "reject") throw new RangeError(`${op}: cannot be applied to a 0-d tensor (it has no dims; reshape it to [1] first)`);
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
   if (dim < lo || dim > hi) {
@@ -149,7 +153,8 @@ export function aroundDim(shape: readonly number[], dim: number): [number, numbe
   let inner = 1;
   for (let i = 0; i < dim; i++) outer *= shape[i];
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[dim], inner];
+  // A 0-d tensor seen along its dim 0 is one element.
+  return [outer, shape.length === 0 ? 1 : shape[dim], inner];
 }
 
 /**

@@ -2,7 +2,8 @@
 // logic is in engine.ts; the op methods (x.add(y), x.backward()) are wired in methods.ts.
 
 import { dtypeOf, isFloat, type Dtype, type TypedArray } from "./dtype.js";
-import { flat, fmt, view as packedView, type View } from "./strides.js";
+import { describeValue } from "./options.js";
+import { flat, fmt, sameShape, view as packedView, type View } from "./strides.js";
 
 /**
  * The backward rule of one recorded op: given d(loss)/d(output), return
@@ -41,12 +42,14 @@ export class Tensor {
   readonly dtype: Dtype;
   /** The recorded op that made this tensor, or null for a leaf. */
   readonly gradFn: Node | null;
-  /** The gradient accumulated by backward, or null. Assignable, as in PyTorch. */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   private _requiresGrad: boolean;
   private _retainsGrad = false;
 
   constructor(view: View, requiresGrad = false, gradFn: Node | null = null) {
+    if (typeof view !== "object" || view === null || !isTensorBuffer((view as { data?: unknown }).data)) {
+      throw new TypeError(`Tensor: view must be an ndarray over a Float64Array, Float32Array or Int32Array, got ${describeValue(view)}; use tensor() to make one from values`);
+    }
     this.view = view;
     this.dtype = dtypeOf(view.data);
     this.gradFn = gradFn;
@@ -64,6 +67,22 @@ export class Tensor {
   get buffer(): TypedArray {
     return this.view.data;
   }
+  /**
+   * The gradient accumulated by backward, or null. Assignable, as in PyTorch: the value
+   * must be null or a Tensor of this tensor's dtype and shape.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null) {
+      if (!(value instanceof Tensor)) throw new TypeError(`grad: must be a Tensor or null, got ${describeValue(value)}`);
+      if (value.dtype !== this.dtype) throw new TypeError(`grad: the tensor is ${this.dtype} but the assigned grad is ${value.dtype}; they must match`);
+      if (!sameShape(value.shape, this.shape)) throw new Error(`grad: the tensor is ${fmt(this.shape)} but the assigned grad is ${fmt(value.shape)}; they must match`);
+    }
+    this._grad = value;
+  }
+
   get shape(): readonly number[] {
     return this.view.shape;
   }
@@ -140,12 +159,23 @@ export function checkTensor(op: string, x: unknown, arg = "a"): asserts x is Ten
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describeValue(x)}`);
 }
 
-/** What a wrong argument is, for error messages: "null", "an array" or its typeof. */
-export function describeValue(x: unknown): string {
-  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+function isTensorBuffer(x: unknown): boolean {
+  return x instanceof Float64Array || x instanceof Float32Array || x instanceof Int32Array;
 }
 
-/** A packed tensor over `data` (row-major, offset 0). Example: `fromFlat(new Float64Array(6), [2, 3])`. */
+/**
+ * A packed tensor over `data` (row-major, offset 0), which must hold at least the
+ * shape's elements. Example: `fromFlat(new Float64Array(6), [2, 3])`.
+ */
 export function fromFlat(data: TypedArray, shape: readonly number[]): Tensor {
+  if (!isTensorBuffer(data)) throw new TypeError(`fromFlat: data must be a Float64Array, Float32Array or Int32Array, got ${describeValue(data)}`);
+  if (!Array.isArray(shape)) throw new TypeError(`fromFlat: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`fromFlat: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    n *= d;
+  }
+  if (data.length < n) throw new RangeError(`fromFlat: shape ${fmt(shape)} needs ${n} elements but data has ${data.length}`);
   return new Tensor(packedView(data, shape));
 }

@@ -108,7 +108,7 @@ describe("clipGradNorm", () => {
     expect(() => clipGradNorm(params, Number.NaN)).toThrow(/maxNorm must be a number >= 0, got NaN/);
     expect(() => clipGradNorm([1 as never], 1)).toThrow(/clipGradNorm: params\[0\] is not a Tensor/);
     expect(() => clipGradNorm(5 as never, 1)).toThrow(/clipGradNorm: params must be a Tensor or an array/);
-    expect(() => clipGradNorm(params, 1, { errorIfNonfinite: "no" as never })).toThrow(/errorIfNonfinite must be true or false/);
+    expect(() => clipGradNorm(params, 1, { errorIfNonfinite: "no" as never })).toThrow(/clipGradNorm: errorIfNonfinite must be a boolean, got "no"/);
   });
 });
 

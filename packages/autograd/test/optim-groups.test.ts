@@ -63,7 +63,7 @@ describe("parameter groups", () => {
     );
     expect(() => new Adam([{ params: [a] }, { lr: 0.1 } as never])).toThrow(/Adam: paramGroups\[1\] has no params/);
     expect(() => new Adam([{ params: [] }])).toThrow(/Adam: paramGroups\[0\] has an empty params list/);
-    expect(() => new Adam([{ params: [a] }, b] as never)).toThrow(/Adam: paramGroups\[1\] is a Tensor; give either Tensors or groups/);
+    expect(() => new Adam([{ params: [a] }, b] as never)).toThrow(/Adam: paramGroups\[1\] is a float64 tensor \[3\]; give either Tensors or groups/);
     expect(() => new RMSprop([{ params: [a], momentun: 0.9 }])).toThrow(/RMSprop: paramGroups\[0\]: unknown option "momentun"/);
     expect(() => new RMSprop([{ params: [a], alpha: -1 }])).toThrow(/RMSprop: paramGroups\[0\]: invalid alpha -1/);
     expect(() => new SGD([{ params: [a], nesterov: true }])).toThrow(/SGD: paramGroups\[0\]: Nesterov momentum needs momentum > 0/);

@@ -4,16 +4,14 @@
 //   target int32 [N] (or one index), or probabilities [N, C] for crossEntropy
 
 import { type FloatArray, type Tensor } from "@unroll/autograd";
-import { differentiable, flat, floatBuffer, fromFlat, record, type SoftmaxXentSpec } from "@unroll/autograd/extend";
+import { checkOptions, differentiable, flat, floatBuffer, fromFlat, record, type OptionSchema, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
 import { reduceGroups, rowWeights, type GroupPlan } from "./reduce.js";
 import {
   checkClassRange,
   checkLogits,
-  checkOptions,
   ignoreIndexOption,
   labelSmoothingOption,
-  oneOf,
   resolveTarget,
   weightOption,
   type ClassTarget,
@@ -35,7 +33,9 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-const REDUCTIONS: readonly Reduction[] = ["mean", "sum", "none"];
+// ignoreIndex, labelSmoothing and weight have their own checks in validate.ts (they need the logits).
+const NLL_SCHEMA: OptionSchema<NllLossOptions> = { reduction: { oneOf: ["mean", "sum", "none"] }, ignoreIndex: {}, weight: {} };
+const CE_SCHEMA: OptionSchema<CrossEntropyOptions> = { ...NLL_SCHEMA, labelSmoothing: {} };
 
 function plan(reduction: Reduction, rows: number): GroupPlan | null {
   return reduction === "none" ? null : { groups: 1, size: rows, within: reduction, across: "sum" };
@@ -49,8 +49,8 @@ function plan(reduction: Reduction, rows: number): GroupPlan | null {
 export function crossEntropy(logits: Tensor, target: ClassTarget, opts: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
   checkLogits(op, "logits", logits, [1, 2], "[N,C] or [C]");
-  const o = checkOptions(op, opts, ["reduction", "ignoreIndex", "labelSmoothing", "weight"]);
-  const reduction = oneOf(op, "reduction", o.reduction, REDUCTIONS, "mean");
+  const o = checkOptions<CrossEntropyOptions>(op, opts, CE_SCHEMA);
+  const reduction = o.reduction ?? "mean";
   const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
   const labelSmoothing = labelSmoothingOption(op, o.labelSmoothing);
   const classes = logits.shape[logits.ndim - 1];
@@ -73,8 +73,8 @@ export function crossEntropy(logits: Tensor, target: ClassTarget, opts: CrossEnt
 export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOptions = {}): Tensor {
   const op = "nllLoss";
   checkLogits(op, "logProbs", logProbs, [1, 2], "[N,C] or [C]");
-  const o = checkOptions(op, opts, ["reduction", "ignoreIndex", "weight"]);
-  const reduction = oneOf(op, "reduction", o.reduction, REDUCTIONS, "mean");
+  const o = checkOptions<NllLossOptions>(op, opts, NLL_SCHEMA);
+  const reduction = o.reduction ?? "mean";
   const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
   const classes = logProbs.shape[logProbs.ndim - 1];
   const weight = weightOption(op, o.weight, classes);

@@ -4,16 +4,14 @@
 //   probabilities [B, T, C], lengths int32 [B]; per-step losses [B, T]
 
 import type { Lengths, Tensor } from "@unroll/autograd";
-import { checkLengths, type SoftmaxXentSpec } from "@unroll/autograd/extend";
+import { checkLengths, checkOptions, type OptionSchema, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 import { fusedSoftmaxXent } from "./fused.js";
 import { rowWeights } from "./reduce.js";
 import {
   checkClassRange,
   checkLogits,
-  checkOptions,
   ignoreIndexOption,
   labelSmoothingOption,
-  oneOf,
   resolveTarget,
   weightOption,
   type ClassTarget,
@@ -36,6 +34,17 @@ export interface SequenceCrossEntropyOptions {
   weight?: Tensor;
 }
 
+// ignoreIndex, lengths, labelSmoothing and weight have their own checks in validate.ts (they need the logits).
+const SCHEMA: OptionSchema<SequenceCrossEntropyOptions> = {
+  timeReduction: { oneOf: ["sum", "mean"] },
+  batchReduction: { oneOf: ["mean", "sum"] },
+  ignoreIndex: {},
+  lengths: {},
+  reduction: { oneOf: ["none"], expected: '"none" (per-step losses [B,T]) or left out (timeReduction and batchReduction apply)' },
+  labelSmoothing: {},
+  weight: {},
+};
+
 /**
  * Cross-entropy at every step of a batch of sequences, reduced over time and then over
  * the batch; an example with no counted step is left out, and nothing to count gives 0.
@@ -44,12 +53,9 @@ export interface SequenceCrossEntropyOptions {
 export function sequenceCrossEntropy(logits: Tensor, target: ClassTarget, opts: SequenceCrossEntropyOptions = {}): Tensor {
   const op = "sequenceCrossEntropy";
   checkLogits(op, "logits", logits, [3], "[B,T,C]");
-  const o = checkOptions(op, opts, ["timeReduction", "batchReduction", "ignoreIndex", "lengths", "reduction", "labelSmoothing", "weight"]);
-  const timeReduction = oneOf(op, "timeReduction", o.timeReduction, ["sum", "mean"], "sum");
-  const batchReduction = oneOf(op, "batchReduction", o.batchReduction, ["mean", "sum"], "mean");
-  if (o.reduction !== undefined && o.reduction !== "none") {
-    throw new RangeError(`${op}: reduction must be "none" (per-step losses [B,T]) or left out (timeReduction and batchReduction apply), got ${JSON.stringify(o.reduction)}`);
-  }
+  const o = checkOptions<SequenceCrossEntropyOptions>(op, opts, SCHEMA);
+  const timeReduction = o.timeReduction ?? "sum";
+  const batchReduction = o.batchReduction ?? "mean";
   const ignoreIndex = ignoreIndexOption(op, o.ignoreIndex);
   const labelSmoothing = labelSmoothingOption(op, o.labelSmoothing);
   const [batch, steps, classes] = logits.shape;

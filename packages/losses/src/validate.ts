@@ -4,56 +4,22 @@
 //   N examples, C classes, B batch, T time; the class dim is always the last one.
 
 import { Tensor, type FloatArray, type NestedArray } from "@unroll/autograd";
-import { flat, fmt, sameShape, sizeOf, type SoftmaxXentSpec } from "@unroll/autograd/extend";
+import { describeValue, flat, fmt, sameShape, sizeOf, type SoftmaxXentSpec } from "@unroll/autograd/extend";
 
 /** Class indices: an int32 Tensor, an Int32Array (read row-major) or (nested) numbers. */
 export type ClassTarget = Tensor | Int32Array | NestedArray;
 
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (x instanceof Tensor) return `a ${x.dtype} tensor ${fmt(x.shape)}`;
-  if (Array.isArray(x)) return "an array";
-  if (ArrayBuffer.isView(x)) return x.constructor.name;
-  return typeof x;
-}
-
-/** A value for a message: numbers as JavaScript prints them (NaN, 1.5), anything else as JSON. */
-function show(v: unknown): string {
-  return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
-}
-
-function list(values: readonly string[]): string {
-  const quoted = values.map((v) => JSON.stringify(v));
-  return quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
-}
-
-/** The options object with every key known, or a TypeError naming the stray key. */
-export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (opts === undefined) return {};
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new TypeError(`${op}: options must be an object, got ${describe(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (expected ${allowed.join(", ")})`);
-  }
-  return opts as Record<string, unknown>;
-}
-
-/** One of a few string values, or `fallback` when left out. */
-export function oneOf<T extends string>(op: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new RangeError(`${op}: ${name} must be ${list(allowed)}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
 
 export function ignoreIndexOption(op: string, value: unknown): number {
   if (value === undefined) return -100;
-  if (typeof value !== "number" || (value | 0) !== value) throw new TypeError(`${op}: ignoreIndex must be a 32-bit integer, got ${show(value)}`);
+  if (typeof value !== "number" || (value | 0) !== value) throw new TypeError(`${op}: ignoreIndex must be a 32-bit integer, got ${describeValue(value)}`);
   return value;
 }
 
 export function labelSmoothingOption(op: string, value: unknown): number {
   if (value === undefined) return 0;
   if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
-    throw new RangeError(`${op}: labelSmoothing must be a number from 0 to 1, got ${show(value)}`);
+    throw new RangeError(`${op}: labelSmoothing must be a number from 0 to 1, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -61,7 +27,7 @@ export function labelSmoothingOption(op: string, value: unknown): number {
 /** Per-class weights [C] as a read-only buffer: finite and non-negative. */
 export function weightOption(op: string, value: unknown, classes: number): FloatArray | null {
   if (value === undefined || value === null) return null;
-  if (!(value instanceof Tensor) || value.dtype === "int32") throw new TypeError(`${op}: weight must be a float Tensor [C], got ${describe(value)}`);
+  if (!(value instanceof Tensor) || value.dtype === "int32") throw new TypeError(`${op}: weight must be a float Tensor [C], got ${describeValue(value)}`);
   if (value.ndim !== 1 || value.shape[0] !== classes) {
     throw new Error(`${op}: weight is ${fmt(value.shape)} but the logits have ${classes} classes; expected [${classes}]`);
   }
@@ -74,7 +40,7 @@ export function weightOption(op: string, value: unknown, classes: number): Float
 
 /** A float tensor of one of the given ranks, with at least one class. */
 export function checkLogits(op: string, arg: string, x: unknown, ranks: readonly number[], expected: string): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor ${expected}, got ${describe(x)}`);
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor ${expected}, got ${describeValue(x)}`);
   if (x.dtype === "int32") throw new TypeError(`${op}: ${arg} must be float32 or float64, got int32`);
   if (!ranks.includes(x.ndim)) throw new Error(`${op}: ${arg} is ${fmt(x.shape)}; expected ${expected}`);
   if (x.shape[x.ndim - 1] === 0) throw new Error(`${op}: ${arg} is ${fmt(x.shape)}; it needs at least one class`);
@@ -122,9 +88,9 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
       if (!sameShape(target.shape, expected)) throw mismatch(target.shape);
       return { index: flat(target.view) as Int32Array, soft: null, probs: null };
     }
-    if (!allowSoft) throw new TypeError(`${op}: target must be int32 class indices ${fmt(expected)}, got ${describe(target)}`);
+    if (!allowSoft) throw new TypeError(`${op}: target must be int32 class indices ${fmt(expected)}, got ${describeValue(target)}`);
     if (target.ndim === expected.length) {
-      throw new TypeError(`${op}: target is ${describe(target)}; class indices must be int32 (or pass probabilities shaped like logits ${fmt(logits.shape)})`);
+      throw new TypeError(`${op}: target is ${describeValue(target)}; class indices must be int32 (or pass probabilities shaped like logits ${fmt(logits.shape)})`);
     }
     if (!sameShape(target.shape, logits.shape)) {
       throw new Error(`${op}: probability target is ${fmt(target.shape)} but logits is ${fmt(logits.shape)}; they must have the same shape`);
@@ -137,7 +103,7 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
     }
     return { index: target, soft: null, probs: null };
   }
-  if (typeof target !== "number" && !Array.isArray(target)) throw new TypeError(`${op}: target must be ${wanted}, got ${describe(target)}`);
+  if (typeof target !== "number" && !Array.isArray(target)) throw new TypeError(`${op}: target must be ${wanted}, got ${describeValue(target)}`);
   const shape = nestedShape(target as NestedArray);
   if (shape === null) throw new Error(`${op}: target is a ragged nested array; expected ${wanted}`);
   if (!sameShape(shape, expected)) throw mismatch(shape);
@@ -146,7 +112,7 @@ export function resolveTarget(op: string, target: unknown, logits: Tensor, allow
   for (let p = 0; p < values.length; p++) {
     const v = values[p];
     if (typeof v !== "number" || !Number.isInteger(v)) {
-      throw new TypeError(`${op}: target${position(p, expected)} is ${show(v)}, not an integer class index`);
+      throw new TypeError(`${op}: target${position(p, expected)} is ${describeValue(v)}, not an integer class index`);
     }
     if ((v | 0) !== v) throw new RangeError(`${op}: target${position(p, expected)} is ${v}, outside the ${logits.shape[logits.ndim - 1]} classes of logits ${fmt(logits.shape)}`);
     index[p] = v;

@@ -91,7 +91,7 @@ describe("weight", () => {
     expectRejects(() => crossEntropy(x, [0, 1, 2, 0], { weight: w }), Error, /crossEntropy: weight is \[2\] but the logits have 3 classes; expected \[3\]/, [x, w]);
     expectRejects(() => nllLoss(x, [0, 1, 2, 0], { weight: tensor([[1, 2, 3]]) }), Error, /nllLoss: weight is \[1,3\]/, [x]);
     expectRejects(() => sequenceCrossEntropy(seqLogits(), seqTarget(), { weight: tensor([1, 1, 1, 1]) }), Error, /sequenceCrossEntropy: weight is \[4\]/, []);
-    expectRejects(() => crossEntropy(x, [0, 1, 2, 0], { weight: [1, 2, 3] as never }), TypeError, /weight must be a float Tensor \[C\], got an array/, [x]);
+    expectRejects(() => crossEntropy(x, [0, 1, 2, 0], { weight: [1, 2, 3] as never }), TypeError, /weight must be a float Tensor \[C\], got \[1, 2, 3\]/, [x]);
   });
 
   it("with negative (or non-finite) entries", () => {
@@ -134,9 +134,9 @@ describe("options and arguments", () => {
 
   it("an unknown option name, or options that are not an object", () => {
     const x = logits();
-    expectRejects(() => crossEntropy(x, [0, 1, 2, 0], { ignore_index: 1 } as never), TypeError, /crossEntropy: unknown option "ignore_index" \(expected reduction, ignoreIndex, labelSmoothing, weight\)/, [x]);
+    expectRejects(() => crossEntropy(x, [0, 1, 2, 0], { ignore_index: 1 } as never), TypeError, /crossEntropy: unknown option "ignore_index" \(did you mean "ignoreIndex"\?\)/, [x]);
     expectRejects(() => nllLoss(x, [0, 1, 2, 0], { labelSmoothing: 0.1 } as never), TypeError, /nllLoss: unknown option "labelSmoothing"/, [x]);
-    expectRejects(() => sequenceCrossEntropy(seqLogits(), seqTarget(), "sum" as never), TypeError, /sequenceCrossEntropy: options must be an object, got string/, []);
+    expectRejects(() => sequenceCrossEntropy(seqLogits(), seqTarget(), "sum" as never), TypeError, /sequenceCrossEntropy: options must be an object, got "sum"/, []);
   });
 
   it("logits that are not float tensors of the right rank", () => {

@@ -4,9 +4,9 @@
 //   weightIh [G·H, I], weightHh [G·H, H], biasIh [G·H], biasHh [G·H], all U(-1/√H, 1/√H)
 
 import { Tensor, type FloatDtype } from "@unroll/autograd";
-import { fmt } from "@unroll/autograd/extend";
+import { checkOptions, describeValue, fmt } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
-import { checkOptions, MODULE_OPTIONS } from "./options.js";
+import { CELL_SCHEMA, RNN_CELL_SCHEMA } from "./options.js";
 import { directionBuffers, recurrent, type CellKind, type CellParams } from "./recurrent.js";
 
 export type Nonlinearity = "tanh" | "relu";
@@ -38,17 +38,17 @@ function registerCell(m: Module, name: string, I: number, H: number, gates: numb
   const bound = 1 / Math.sqrt(H);
   const bias = opts.bias ?? true;
   return {
-    weightIh: m.registerParameter("weightIh", uniformParameter([gates * H, I], bound, opts)),
-    weightHh: m.registerParameter("weightHh", uniformParameter([gates * H, H], bound, opts)),
-    biasIh: bias ? m.registerParameter("biasIh", uniformParameter([gates * H], bound, opts)) : null,
-    biasHh: bias ? m.registerParameter("biasHh", uniformParameter([gates * H], bound, opts)) : null,
+    weightIh: m.registerParameter("weightIh", uniformParameter(name, [gates * H, I], bound, opts)),
+    weightHh: m.registerParameter("weightHh", uniformParameter(name, [gates * H, H], bound, opts)),
+    biasIh: bias ? m.registerParameter("biasIh", uniformParameter(name, [gates * H], bound, opts)) : null,
+    biasHh: bias ? m.registerParameter("biasHh", uniformParameter(name, [gates * H], bound, opts)) : null,
   };
 }
 
 /** Check a state [B, H] argument of a cell (null or undefined: zeros). */
 function checkState(name: string, arg: string, s: unknown, B: number, H: number, like: Tensor): Tensor | null {
   if (s === undefined || s === null) return null;
-  if (!(s instanceof Tensor)) throw new TypeError(`${name}: ${arg} must be a Tensor [${B},${H}], got ${s === null ? "null" : typeof s}`);
+  if (!(s instanceof Tensor)) throw new TypeError(`${name}: ${arg} must be a Tensor [${B},${H}], got ${describeValue(s)}`);
   if (s.ndim !== 2 || s.shape[0] !== B || s.shape[1] !== H) throw new Error(`${name}: ${arg} is ${fmt(s.shape)} but expected [${B},${H}] (batch, hiddenSize)`);
   checkDtype(name, arg, s, like);
   return s;
@@ -79,7 +79,7 @@ export class RNNCell extends Module implements CellParams {
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
     super();
-    checkOptions("RNNCell", opts, { ...MODULE_OPTIONS, bias: "boolean", nonlinearity: "string" });
+    opts = checkOptions<RNNCellOptions>("RNNCell", opts, RNN_CELL_SCHEMA);
     this.nonlinearity = checkNonlinearity("RNNCell", opts.nonlinearity);
     ({ weightIh: this.weightIh, weightHh: this.weightHh, biasIh: this.biasIh, biasHh: this.biasHh } = registerCell(this, "RNNCell", inputSize, hiddenSize, 1, opts));
     this.inputSize = inputSize;
@@ -107,7 +107,7 @@ export class GRUCell extends Module implements CellParams {
 
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super();
-    checkOptions("GRUCell", opts, { ...MODULE_OPTIONS, bias: "boolean" });
+    opts = checkOptions<CellOptions>("GRUCell", opts, CELL_SCHEMA);
     ({ weightIh: this.weightIh, weightHh: this.weightHh, biasIh: this.biasIh, biasHh: this.biasHh } = registerCell(this, "GRUCell", inputSize, hiddenSize, 3, opts));
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -134,7 +134,7 @@ export class LSTMCell extends Module implements CellParams {
 
   constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
     super();
-    checkOptions("LSTMCell", opts, { ...MODULE_OPTIONS, bias: "boolean" });
+    opts = checkOptions<CellOptions>("LSTMCell", opts, CELL_SCHEMA);
     ({ weightIh: this.weightIh, weightHh: this.weightHh, biasIh: this.biasIh, biasHh: this.biasHh } = registerCell(this, "LSTMCell", inputSize, hiddenSize, 4, opts));
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;

@@ -2,7 +2,7 @@
 
 import { dropout, type Rng, type Tensor } from "@unroll/autograd";
 import { Module } from "./module.js";
-import { checkOptions } from "./options.js";
+import { checkOptions, checkValue, rngRule } from "@unroll/autograd/extend";
 
 /** Zero each element with probability p in training mode, scaling the rest by 1 / (1 − p). Example: `new Dropout(0.2).forward(h)`. */
 export class Dropout extends Module {
@@ -12,8 +12,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, opts: { rng?: Rng } = {}) {
     super();
-    checkOptions("Dropout", opts, { rng: "rng" });
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be a number in [0, 1], got ${p}`);
+    checkOptions<{ rng?: Rng }>("Dropout", opts, { rng: rngRule });
+    checkValue("Dropout", "p", p, { type: "number", min: 0, max: 1 });
     this.p = p;
     this.rng = opts.rng;
   }

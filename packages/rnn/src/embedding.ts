@@ -3,12 +3,13 @@
 //   weight [V, D], N(0, 1); the paddingIdx row starts at zero and gets no gradient.
 
 import { getDefaultDtype, randn, tensor, Tensor } from "@unroll/autograd";
-import { differentiable, flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
+import { checkAllocation, checkOptions, describeValue, differentiable, flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
 import { checkSize, Module, type ModuleOptions } from "./module.js";
+import { MODULE_SCHEMA } from "./options.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
   /** A row (negative counts from the end) that stays zero and is never updated by gradients. */
-  paddingIdx?: number;
+  paddingIdx?: number | null;
 }
 
 /** A trainable lookup table. Example: `new Embedding(65, 16).forward(tensor([[1, 2]], { dtype: "int32" }))` is [1, 2, 16]. */
@@ -23,10 +24,13 @@ export class Embedding extends Module {
     super();
     checkSize("Embedding", "numEmbeddings", numEmbeddings);
     checkSize("Embedding", "embeddingDim", embeddingDim);
+    opts = checkOptions<EmbeddingOptions>("Embedding", opts, { ...MODULE_SCHEMA, paddingIdx: { type: "integer", nullable: true } });
+    const dtype = opts.dtype ?? getDefaultDtype();
+    checkAllocation("Embedding", dtype, numEmbeddings * embeddingDim);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normPadding(opts.paddingIdx, numEmbeddings);
-    const weight = randn([numEmbeddings, embeddingDim], { rng: opts.rng, dtype: opts.dtype ?? getDefaultDtype() });
+    const weight = randn([numEmbeddings, embeddingDim], { rng: opts.rng, dtype });
     if (this.paddingIdx !== null) weight.data.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     weight.requiresGrad = true;
     this.weight = this.registerParameter("weight", weight);
@@ -34,7 +38,7 @@ export class Embedding extends Module {
 
   /** indices (int32, any shape) → their rows, shaped [...indices.shape, D]. */
   forward(indices: Tensor): Tensor {
-    if (!(indices instanceof Tensor)) throw new TypeError(`Embedding: indices must be a Tensor`);
+    if (!(indices instanceof Tensor)) throw new TypeError(`Embedding: indices must be an int32 Tensor, got ${describeValue(indices)}`);
     if (indices.dtype !== "int32") throw new TypeError(`Embedding: indices must be int32, got ${indices.dtype} (shape ${fmt(indices.shape)})`);
     const V = this.numEmbeddings;
     const D = this.embeddingDim;
@@ -73,7 +77,7 @@ export class Embedding extends Module {
   }
 }
 
-function normPadding(paddingIdx: number | undefined, n: number): number | null {
+function normPadding(paddingIdx: number | null | undefined, n: number): number | null {
   if (paddingIdx === undefined || paddingIdx === null) return null;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -n || paddingIdx >= n) {
     throw new RangeError(`Embedding: paddingIdx ${paddingIdx} must be an integer in [${-n}, ${n - 1}]`);

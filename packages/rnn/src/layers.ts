@@ -6,11 +6,11 @@
 // With lengths, results equal PyTorch's packed sequences: output 0 past each length, the
 // reverse direction starting at each example's last valid step, hN each direction's final state.
 
-import { dropout, stack, Tensor, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
-import { fmt } from "@unroll/autograd/extend";
+import { dropout, getDefaultDtype, stack, Tensor, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
+import { checkAllocation, checkOptions, describeValue, fmt } from "@unroll/autograd/extend";
 import { checkLSTMState, checkNonlinearity, GRUCell, LSTMCell, RNNCell, type LSTMState, type Nonlinearity } from "./cells.js";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
-import { checkOptions, MODULE_OPTIONS, type OptionType } from "./options.js";
+import { LAYER_SCHEMA, RNN_SCHEMA, SEQUENCE_SCHEMA } from "./options.js";
 import { directionBuffers, recurrent, type CellKind, type DirectionBuffers } from "./recurrent.js";
 import { checkLengths, layerOutput, timeMajor } from "./sequence.js";
 
@@ -85,6 +85,9 @@ class Stack {
     this.dropout = opts.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`${name}: dropout must be in [0, 1), got ${this.dropout}`);
     const D = this.bidirectional ? 2 : 1;
+    // The largest layer's weights, checked here so that the error names the layer, not a cell.
+    const gates = kind === "gru" ? 3 : kind === "lstm" ? 4 : 1;
+    checkAllocation(name, opts.dtype ?? getDefaultDtype(), gates * hiddenSize * (Math.max(inputSize, D * hiddenSize) + hiddenSize));
     const cellOpts = { bias: opts.bias, rng: opts.rng, dtype: opts.dtype };
     for (let l = 0; l < this.numLayers; l++) {
       const I = l === 0 ? inputSize : D * hiddenSize;
@@ -120,13 +123,13 @@ class Stack {
   forward(x: Tensor, h0In: unknown, c0In: unknown, opts: SequenceOptions | undefined): LSTMResult {
     const { name, numLayers: L, hiddenSize: H, inputSize: I, kind } = this;
     const D = this.bidirectional ? 2 : 1;
-    if (!(x instanceof Tensor)) throw new TypeError(`${name}: x must be a Tensor`);
+    if (!(x instanceof Tensor)) throw new TypeError(`${name}: x must be a Tensor, got ${describeValue(x)}`);
     if (x.ndim !== 3 || x.shape[2] !== I) throw new Error(`${name}: x is ${fmt(x.shape)} but expected [B,T,${I}] (batch, time, inputSize)`);
     const [B, T] = x.shape;
     if (T === 0) throw new Error(`${name}: x is ${fmt(x.shape)} and has no time steps`);
     if (B === 0) throw new Error(`${name}: x is ${fmt(x.shape)} and has no examples`);
     checkDtype(name, "x", x, this.cells[0][0].weightIh);
-    const o = checkOptions(name, opts, { lengths: "lengths" });
+    const o = checkOptions<SequenceOptions>(`${name}.forward`, opts, SEQUENCE_SCHEMA);
     const h0 = this.checkState(kind === "lstm" ? "state.h" : "h0", h0In, B);
     const c0 = this.checkState("state.c", c0In, B);
     const lengths = checkLengths(name, o.lengths, B, T);
@@ -191,8 +194,6 @@ function torchLayerName(name: string): string | null {
   return m === null ? null : `${snakeCase(m[3])}_l${m[1]}${m[2] ? "_reverse" : ""}`;
 }
 
-const LAYER_OPTIONS: Record<string, OptionType> = { ...MODULE_OPTIONS, numLayers: "number", bias: "boolean", bidirectional: "boolean", dropout: "number" };
-
 /**
  * A multi-layer vanilla RNN, h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), batch first.
  * Example: `const { output, hN } = new RNN(8, 32, { numLayers: 2 }).forward(x, null, { lengths })`.
@@ -210,7 +211,7 @@ export class RNN extends Module {
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super();
-    checkOptions("RNN", opts, { ...LAYER_OPTIONS, nonlinearity: "string" });
+    opts = checkOptions<RNNOptions>("RNN", opts, RNN_SCHEMA);
     this.nonlinearity = checkNonlinearity("RNN", opts.nonlinearity);
     this.stack = new Stack(this, "RNN", this.nonlinearity === "relu" ? "rnnRelu" : "rnnTanh", inputSize, hiddenSize, opts, opts.rng);
     ({ inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout } = this.stack);
@@ -244,7 +245,7 @@ export class GRU extends Module {
 
   constructor(inputSize: number, hiddenSize: number, opts: GRUOptions = {}) {
     super();
-    checkOptions("GRU", opts, LAYER_OPTIONS);
+    opts = checkOptions<GRUOptions>("GRU", opts, LAYER_SCHEMA);
     this.stack = new Stack(this, "GRU", "gru", inputSize, hiddenSize, opts, opts.rng);
     ({ inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout } = this.stack);
     this.layers = this.stack.cells as GRUCell[][];
@@ -277,7 +278,7 @@ export class LSTM extends Module {
 
   constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super();
-    checkOptions("LSTM", opts, LAYER_OPTIONS);
+    opts = checkOptions<LSTMOptions>("LSTM", opts, LAYER_SCHEMA);
     this.stack = new Stack(this, "LSTM", "lstm", inputSize, hiddenSize, opts, opts.rng);
     ({ inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout } = this.stack);
     this.layers = this.stack.cells as LSTMCell[][];

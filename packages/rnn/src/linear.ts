@@ -3,8 +3,9 @@
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
 import { Tensor, type FloatArray } from "@unroll/autograd";
-import { differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
+import { checkOptions, describeValue, differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
+import { MODULE_SCHEMA } from "./options.js";
 
 export interface LinearOptions extends ModuleOptions {
   bias?: boolean;
@@ -21,16 +22,17 @@ export class Linear extends Module {
     super();
     checkSize("Linear", "inFeatures", inFeatures);
     checkSize("Linear", "outFeatures", outFeatures);
+    opts = checkOptions<LinearOptions>("Linear", opts, { ...MODULE_SCHEMA, bias: "boolean" });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.registerParameter("weight", uniformParameter([outFeatures, inFeatures], bound, opts));
-    this.bias = opts.bias === false ? null : this.registerParameter("bias", uniformParameter([outFeatures], bound, opts));
+    this.weight = this.registerParameter("weight", uniformParameter("Linear", [outFeatures, inFeatures], bound, opts));
+    this.bias = opts.bias === false ? null : this.registerParameter("bias", uniformParameter("Linear", [outFeatures], bound, opts));
   }
 
   /** x [..., in] → [..., out]. */
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new TypeError(`Linear: x must be a Tensor`);
+    if (!(x instanceof Tensor)) throw new TypeError(`Linear: x must be a Tensor, got ${describeValue(x)}`);
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new Error(`Linear: x is ${fmt(x.shape)} but expected [...,${this.inFeatures}] (last dim = inFeatures)`);
     }

@@ -2,8 +2,8 @@
 // sub-modules are registered by name; state dicts use dotted camelCase names
 // (`rnn.layers.0.weightIh`) or, with { names: "torch" }, PyTorch's (`rnn.weight_ih_l0`).
 
-import { getDefaultDtype, Tensor, uniform, type FloatDtype, type Rng } from "@unroll/autograd";
-import { flat, fmt } from "@unroll/autograd/extend";
+import { getDefaultDtype, Tensor, uniform, zeros, type FloatDtype, type Rng } from "@unroll/autograd";
+import { checkAllocation, checkOptions, describeValue, flat, fmt, sizeOf } from "@unroll/autograd/extend";
 
 /** Options every module constructor takes. */
 export interface ModuleOptions {
@@ -14,6 +14,8 @@ export interface ModuleOptions {
 }
 
 export type NameStyle = "unroll" | "torch";
+
+const NAMES_RULE = { oneOf: ["unroll", "torch"] } as const;
 
 export interface LoadResult {
   /** Names the module has but the dict lacked (only when strict is false). */
@@ -27,13 +29,18 @@ export function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** U(-bound, bound) weights that require grad: PyTorch's initialisation of Linear and RNN. */
-export function uniformParameter(shape: number[], bound: number, opts: ModuleOptions): Tensor {
-  return uniform(shape, -bound, bound, { rng: opts.rng, dtype: opts.dtype ?? getDefaultDtype(), requiresGrad: true });
+/**
+ * U(-bound, bound) weights that require grad: PyTorch's initialisation of Linear and RNN.
+ * `op` names the layer in the error when the weights are too large to allocate.
+ */
+export function uniformParameter(op: string, shape: number[], bound: number, opts: ModuleOptions): Tensor {
+  const dtype = opts.dtype ?? getDefaultDtype();
+  checkAllocation(op, dtype, sizeOf(shape));
+  return uniform(shape, -bound, bound, { rng: opts.rng, dtype, requiresGrad: true });
 }
 
 export function checkSize(op: string, arg: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${op}: ${arg} must be a positive integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${op}: ${arg} must be a positive integer, got ${describeValue(n)}`);
 }
 
 /** Modules compute in their parameters' dtype; a mismatched input is an error, as in PyTorch. */
@@ -64,7 +71,7 @@ export class Module {
   /** Add a parameter under `name` (no dots) and return it. */
   registerParameter(name: string, t: Tensor): Tensor {
     this.checkName(name, false);
-    if (!(t instanceof Tensor)) throw new TypeError(`registerParameter: ${name} must be a Tensor`);
+    if (!(t instanceof Tensor)) throw new TypeError(`registerParameter: ${name} must be a Tensor, got ${describeValue(t)}`);
     // loadStateDict and the optimizers write into the buffer in place: it must be the tensor's own
     if (!t.isLeaf || flat(t.data) !== t.data.data) throw new Error(`registerParameter: ${name} must be a leaf tensor that owns a packed buffer (not a view)`);
     this._parameters.set(name, t);
@@ -74,7 +81,7 @@ export class Module {
   /** Add a sub-module under `name` (e.g. `head`, or `layers.0` for a list) and return it. */
   registerModule<M extends Module>(name: string, m: M): M {
     this.checkName(name, true);
-    if (!(m instanceof Module)) throw new TypeError(`registerModule: ${name} must be a Module`);
+    if (!(m instanceof Module)) throw new TypeError(`registerModule: ${name} must be a Module, got ${describeValue(m)}`);
     this._modules.set(name, m);
     return m;
   }
@@ -96,9 +103,17 @@ export class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Reset every parameter's gradient to null, as `zero_grad(set_to_none=True)`. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /**
+   * Reset every parameter's gradient to null, as `zero_grad(set_to_none=True)`, or with
+   * `{ setToNone: false }` fill the existing gradients with zeros in place.
+   */
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    const { setToNone = true } = checkOptions<{ setToNone?: boolean }>("zeroGrad", opts, { setToNone: "boolean" });
+    for (const p of this.parameters()) {
+      if (setToNone || p.grad === null) p.grad = null;
+      else if (flat(p.grad.data) === p.grad.data.data) p.grad.data.data.fill(0);
+      else p.grad = zeros(p.shape as number[], { dtype: p.dtype });
+    }
   }
 
   /**
@@ -112,10 +127,9 @@ export class Module {
     return snakeCase(name);
   }
 
-  private names(style: NameStyle | undefined, op: string): [string, Tensor][] {
-    if (style === undefined || style === "unroll") return this.namedParameters();
+  private names(style: NameStyle | undefined): [string, Tensor][] {
     if (style === "torch") return this.namedParameters().map(([n, p]) => [this.torchName(n), p]);
-    throw new TypeError(`${op}: names must be "unroll" or "torch", got ${JSON.stringify(style)}`);
+    return this.namedParameters();
   }
 
   /**
@@ -123,8 +137,9 @@ export class Module {
    * Example: `saveSafetensors(model.stateDict({ names: "torch" }))`.
    */
   stateDict(opts: { names?: NameStyle } = {}): Record<string, Tensor> {
+    const o = checkOptions<{ names?: NameStyle }>("stateDict", opts, { names: NAMES_RULE });
     const out: Record<string, Tensor> = {};
-    for (const [n, p] of this.names(opts.names, "stateDict")) out[n] = p.detach();
+    for (const [n, p] of this.names(o.names)) out[n] = p.detach();
     return out;
   }
 
@@ -135,9 +150,12 @@ export class Module {
    * names are allowed and returned. Example: `model.loadStateDict(loadSafetensors(bytes))`.
    */
   loadStateDict(dict: Record<string, Tensor>, opts: { strict?: boolean; names?: NameStyle } = {}): LoadResult {
-    const strict = opts.strict ?? true;
-    if (dict === null || typeof dict !== "object") throw new TypeError(`loadStateDict: dict must be an object of name → Tensor`);
-    const own = this.names(opts.names, "loadStateDict");
+    if (dict === null || typeof dict !== "object" || Array.isArray(dict) || dict instanceof Tensor) {
+      throw new TypeError(`loadStateDict: dict must be an object of name → Tensor, got ${describeValue(dict)}`);
+    }
+    const o = checkOptions<{ strict?: boolean; names?: NameStyle }>("loadStateDict", opts, { strict: "boolean", names: NAMES_RULE });
+    const strict = o.strict ?? true;
+    const own = this.names(o.names);
     const known = new Set(own.map(([n]) => n));
     const missingKeys = own.filter(([n]) => !Object.hasOwn(dict, n)).map(([n]) => n);
     const unexpectedKeys = Object.keys(dict).filter((n) => !known.has(n));
@@ -148,7 +166,7 @@ export class Module {
     for (const [n, p] of own) {
       if (!Object.hasOwn(dict, n)) continue;
       const v = dict[n];
-      if (!(v instanceof Tensor)) problems.push(`${n} is not a Tensor`);
+      if (!(v instanceof Tensor)) problems.push(`${n} is not a Tensor (got ${describeValue(v)})`);
       else if (fmt(v.shape) !== fmt(p.shape)) problems.push(`${n} is ${fmt(v.shape)} in the dict but ${fmt(p.shape)} in the module`);
       else updates.push([p, v]);
     }

@@ -128,7 +128,7 @@ describe("GRU and LSTM", () => {
     expect(() => new GRU(2, 3, { dropout: 1 })).toThrow("GRU: dropout must be in [0, 1), got 1");
     expect(() => new LSTM(2, 3, { dropout: -0.1 })).toThrow(RangeError);
     expect(() => new RNN(2, 3, { dropout: Number.NaN })).toThrow(/dropout/);
-    expect(() => new Dropout(1.5)).toThrow("Dropout: p must be a number in [0, 1], got 1.5");
+    expect(() => new Dropout(1.5)).toThrow("Dropout: p must be a finite number >= 0 and <= 1, got 1.5");
   });
 
   it("lengths out of [1, T] or of the wrong length", () => {

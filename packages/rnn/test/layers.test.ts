@@ -115,8 +115,8 @@ describe("train(), eval() and dropout", () => {
     y.sum().backward();
     expect(values(x.grad!)).toEqual(v.map((e) => e / 2));
     expect(values(dropout(x, 1, { rng: createRng(8) })).every((e) => e === 0)).toBe(true);
-    expect(() => dropout(x, 1.2)).toThrow("dropout: p must be a number in [0, 1], got 1.2");
-    expect(() => dropout(x, 0.1, { train: true } as never)).toThrow('dropout: unknown option "train" (expected training, rng)');
+    expect(() => dropout(x, 1.2)).toThrow("dropout: p must be a finite number >= 0 and <= 1, got 1.2");
+    expect(() => dropout(x, 0.1, { train: true } as never)).toThrow('dropout: unknown option "train" (did you mean "training"?)');
   });
 });
 

@@ -99,3 +99,20 @@ export function checkFloat32(c: OpCase, rtol = 1e-5): void {
     expectClose(g32, g64, { ...close, what: `${c.name}: grad of input ${i}` });
   });
 }
+
+type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
+
+/** fn throws exactly `type` and the message contains every fragment; returns the error. */
+export function expectError(fn: () => unknown, type: ErrorClass, ...fragments: string[]): Error {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, "expected an error").toBeInstanceOf(Error);
+  const err = caught as Error;
+  expect(err.constructor, `${err.name}: ${err.message}`).toBe(type);
+  for (const f of fragments) expect(err.message).toContain(f);
+  return err;
+}

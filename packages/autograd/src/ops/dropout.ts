@@ -7,7 +7,8 @@ import { getDefaultRng, type Rng } from "../random.js";
 import { flat } from "../strides.js";
 import { differentiable, record } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
-import { checkTensor, describeValue, fromFlat, type Tensor } from "../tensor.js";
+import { checkOptions, checkValue, rngRule } from "../options.js";
+import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 import { mul } from "./elementwise.js";
 
 export interface DropoutOptions {
@@ -24,15 +25,10 @@ export interface DropoutOptions {
 export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor {
   checkTensor("dropout", x, "x");
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: x must be float32 or float64, got ${x.dtype}`);
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a number in [0, 1], got ${typeof p === "number" ? p : describeValue(p)}`);
-  if (opts === null || typeof opts !== "object") throw new TypeError(`dropout: options must be an object, got ${describeValue(opts)}`);
-  for (const key of Object.keys(opts)) {
-    if (key !== "training" && key !== "rng") throw new TypeError(`dropout: unknown option ${JSON.stringify(key)} (expected training, rng)`);
-  }
-  const training = opts.training ?? true;
-  if (typeof training !== "boolean") throw new TypeError(`dropout: training must be a boolean, got ${describeValue(training)}`);
-  const rng = opts.rng ?? getDefaultRng();
-  if (typeof rng !== "object" || typeof rng.random !== "function") throw new TypeError(`dropout: rng must be an Rng (from createRng), got ${describeValue(rng)}`);
+  checkValue("dropout", "p", p, { type: "number", min: 0, max: 1, required: true });
+  const o = checkOptions<DropoutOptions>("dropout", opts, { training: "boolean", rng: rngRule });
+  const training = o.training ?? true;
+  const rng = o.rng ?? getDefaultRng();
   if (!training || p === 0) return x;
   const src = flat(x.data);
   const n = src.length;

@@ -3,11 +3,12 @@
 // Backward rules may return broadcast-shaped gradients: the engine sums them back.
 
 import ops from "ndarray-ops";
-import { allocate, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
+import { allocate, checkInt32, getDefaultDtype, isFloat, promote, checkDtype, type Dtype, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastView, flat, isPacked, sameShape, sizeOf, view } from "../strides.js";
 import { differentiable, record, type RecordOptions } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
-import { checkTensor, describeValue, fromFlat, Tensor } from "../tensor.js";
+import { describeValue } from "../options.js";
+import { checkTensor, fromFlat, Tensor } from "../tensor.js";
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
@@ -18,6 +19,7 @@ const DIFFERENTIABLE: RecordOptions = { differentiable: true };
 function scalarLike(op: string, x: number, like: Tensor): Tensor {
   if (typeof x !== "number") throw new TypeError(`${op}: b must be a Tensor or a number, got ${describeValue(x)}`);
   const dtype: Dtype = like.dtype === "int32" && !Number.isInteger(x) ? getDefaultDtype() : like.dtype;
+  if (dtype === "int32") checkInt32(op, [x], () => "as b (an int32 tensor's operand)");
   const data = allocate(dtype, 1);
   data[0] = x;
   return fromFlat(data, []);
@@ -258,7 +260,9 @@ export function to(a: Tensor, dtype: Dtype): Tensor {
   const x = flat(a.view);
   const y = allocate(dtype, x.length);
   if (dtype === "int32") {
+    // An explicit cast truncates toward zero (PyTorch); NaN, ±Infinity and values outside int32 are errors.
     for (let i = 0; i < x.length; i++) y[i] = Math.trunc(x[i]);
+    checkInt32("to", x.length === 0 ? x : Array.from(x, Math.trunc));
     return fromFlat(y, a.shape);
   }
   y.set(x);

@@ -7,9 +7,12 @@ import { differentiable, record } from "../engine.js";
 import { add, div, exp, mul, sub, to } from "./elementwise.js";
 import { reshape } from "./shape.js";
 import { freshGrad } from "../grad-buffers.js";
+import { checkValue } from "../options.js";
 import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
+  // A 0-d tensor reduced along dim 0 stays 0-d, keepDim or not (PyTorch).
+  if (shape.length === 0) return [];
   const out = shape.slice();
   if (keepDim) out[dim] = 1;
   else out.splice(dim, 1);
@@ -52,6 +55,7 @@ function expandGraph(g: Tensor, shape: readonly number[], dim: number | undefine
 /** Sum of all elements, or along `dim`. Example: `x.sum(1, true)`. */
 export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("sum", a);
+  checkValue("sum", "keepDim", keepDim, "boolean");
   const x = flat(a.view);
   const dtype = a.dtype;
   if (dim === undefined) {
@@ -85,7 +89,8 @@ export function sum(a: Tensor, dim?: number, keepDim = false): Tensor {
 /** Mean of all elements, or along `dim`. */
 export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
   checkTensor("mean", a);
-  const count = dim === undefined ? a.size : a.shape[normDim("mean", dim, a.shape)];
+  checkValue("mean", "keepDim", keepDim, "boolean");
+  const count = dim === undefined ? a.size : aroundDim(a.shape, normDim("mean", dim, a.shape))[1];
   const x = isFloat(a.dtype) ? a : to(a, getDefaultDtype());
   // d mean / d a = composed as sum(a, dim) / n, so g / n repeated along dim (every element when dim is omitted)
   return div(sum(x, dim, keepDim), count);
@@ -94,6 +99,7 @@ export function mean(a: Tensor, dim?: number, keepDim = false): Tensor {
 /** Largest value along `dim` (the values; see argmax for the indices). */
 export function max(a: Tensor, dim: number, keepDim = false): Tensor {
   checkTensor("max", a);
+  checkValue("max", "keepDim", keepDim, "boolean");
   const d = normDim("max", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   if (n === 0) throw new Error(`max: dim ${dim} of ${fmt(a.shape)} is empty`);
@@ -170,6 +176,7 @@ function rowMaxSum(x: TypedArray, outer: number, n: number, inner: number): { m:
 /** log Σ exp(x) along `dim`, computed stably. */
 export function logSumExp(a: Tensor, dim: number, keepDim = false): Tensor {
   checkTensor("logSumExp", a);
+  checkValue("logSumExp", "keepDim", keepDim, "boolean");
   const d = normDim("logSumExp", dim, a.shape);
   const [outer, n, inner] = aroundDim(a.shape, d);
   const x = flat(a.view);

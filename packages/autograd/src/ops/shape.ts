@@ -17,6 +17,8 @@ export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor("transpose", a);
   const d0 = normDim("transpose", dim0, a.shape, "dim0");
   const d1 = normDim("transpose", dim1, a.shape, "dim1");
+  // A 0-d tensor transposed along its dim 0 is itself (PyTorch).
+  if (a.ndim === 0) return record("transpose", [a], a.data, [], (g) => [g]);
   const dims = a.shape.map((_, i) => i);
   dims[d0] = d1;
   dims[d1] = d0;
@@ -67,7 +69,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 /** `length` elements of `dim` from `start` (a view); a negative start counts from the end, as in PyTorch. */
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
   checkTensor("narrow", a);
-  const d = normDim("narrow", dim, a.shape);
+  const d = normDim("narrow", dim, a.shape, "dim", "reject");
   const n = a.shape[d];
   if (!Number.isInteger(start)) throw new TypeError(`narrow: start must be an integer, got ${start}`);
   if (!Number.isInteger(length)) throw new TypeError(`narrow: length must be an integer, got ${length}`);
@@ -107,7 +109,7 @@ function scatterSlice(g: Tensor, shape: readonly number[], dtype: Dtype, dim: nu
 /** Index `index` of `dim`, which is removed (a view). */
 export function select(a: Tensor, dim: number, index: number): Tensor {
   checkTensor("select", a);
-  const d = normDim("select", dim, a.shape);
+  const d = normDim("select", dim, a.shape, "dim", "reject");
   const n = a.shape[d];
   if (!Number.isInteger(index)) throw new TypeError(`select: index must be an integer, got ${index}`);
   if (index < -n || index >= n) {
@@ -136,7 +138,7 @@ export function gather(a: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   const idx = flat(index.view);
-  const n = a.shape[d];
+  const n = aroundDim(a.shape, d)[1];
   for (let p = 0; p < idx.length; p++) {
     if (idx[p] < 0 || idx[p] >= n) {
       throw new RangeError(`gather: index value ${idx[p]} at flat position ${p} of index ${fmt(index.shape)} is out of range for dim ${dim} of size ${n} in a ${fmt(a.shape)}`);
@@ -203,6 +205,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 export function cat(tensors: readonly Tensor[], dim = 0, op = "cat"): Tensor {
   checkList(op, tensors);
   const first = tensors[0];
+  const scalar = tensors.findIndex((t) => t.ndim === 0);
+  if (scalar >= 0) throw new RangeError(`${op}: tensors[${scalar}] is 0-d and cannot be concatenated (stack 0-d tensors, or reshape them to [1])`);
   const d = normDim(op, dim, first.shape);
   const dtype = tensors.reduce<Dtype>((acc, t) => promote(acc, t.dtype), first.dtype);
   tensors.forEach((t, i) => {

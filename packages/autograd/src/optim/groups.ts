@@ -4,7 +4,8 @@
 
 import { fmt } from "../strides.js";
 import { Tensor } from "../tensor.js";
-import { checkOptions, describe, type OptionTable } from "./spec.js";
+import { checkOptions, describeValue } from "../options.js";
+import { namesOf, type OptionTable } from "./spec.js";
 
 /** A group as given to a constructor: its parameters and the options it overrides. */
 export interface GroupInput {
@@ -37,7 +38,7 @@ export function buildGroups(
     throw new TypeError(`${op}: params must be an array (or iterable) of Tensors or of parameter groups, got a single Tensor; wrap it as [t]`);
   }
   if (params === null || typeof params !== "object" || typeof (params as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`${op}: params must be an array (or iterable) of Tensors or of parameter groups, got ${describe(params)}`);
+    throw new TypeError(`${op}: params must be an array (or iterable) of Tensors or of parameter groups, got ${describeValue(params)}`);
   }
   const list = Array.from(params as Iterable<unknown>);
   if (list.length === 0) throw new Error(`${op}: got an empty parameter list`);
@@ -49,14 +50,14 @@ export function buildGroups(
     list.forEach((g, k) => {
       const at = `${op}: paramGroups[${k}]`;
       if (g === null || typeof g !== "object" || g instanceof Tensor || isIterable(g)) {
-        throw new TypeError(`${at} is ${describe(g)}; give either Tensors or groups { params, ...options }, not both`);
+        throw new TypeError(`${at} is ${describeValue(g)}; give either Tensors or groups { params, ...options }, not both`);
       }
       const { params: ps, ...overrides } = g as Record<string, unknown>;
       if (ps === undefined) throw new Error(`${at} has no params`);
       const listed = ps instanceof Tensor ? [ps] : isIterable(ps) ? Array.from(ps as Iterable<unknown>) : null;
-      if (listed === null) throw new TypeError(`${at}.params must be a Tensor or an array of Tensors, got ${describe(ps)}`);
+      if (listed === null) throw new TypeError(`${at}.params must be a Tensor or an array of Tensors, got ${describeValue(ps)}`);
       if (listed.length === 0) throw new Error(`${at} has an empty params list`);
-      checkOptions(at, overrides, Object.keys(table));
+      checkOptions(at, overrides, namesOf(table));
       inputs.push({ where: `paramGroups[${k}].params`, params: listed, overrides });
     });
   }
@@ -89,7 +90,7 @@ export function makeGroup(op: string, params: Tensor[], values: Record<string, u
 }
 
 function checkParam(op: string, where: string, p: unknown, seen: Map<Tensor, string>): void {
-  if (!(p instanceof Tensor)) throw new TypeError(`${op}: ${where} is ${p !== null && typeof p === "object" ? describe(p) : `a ${typeof p}`}, not a Tensor`);
+  if (!(p instanceof Tensor)) throw new TypeError(`${op}: ${where} is ${p !== null && typeof p === "object" ? describeValue(p) : `a ${typeof p}`}, not a Tensor`);
   if (p.dtype === "int32") throw new TypeError(`${op}: ${where} (shape ${fmt(p.shape)}) is int32; only float32 and float64 tensors can be optimized`);
   if (!p.isLeaf) {
     const made = p.op === null ? "an intermediate result" : `the output of ${p.op}`;

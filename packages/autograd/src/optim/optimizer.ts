@@ -6,6 +6,7 @@
 import ops from "ndarray-ops";
 import type { FloatArray, TypedArray } from "../dtype.js";
 import { flat, fmt, sameShape, view } from "../strides.js";
+import { checkOptions } from "../options.js";
 import { fromFlat, Tensor } from "../tensor.js";
 import { buildGroups, EXTRA_KEYS, type GroupInput, type ParamGroup } from "./groups.js";
 import { readOptions, type OptionTable } from "./spec.js";
@@ -95,7 +96,8 @@ export abstract class Optimizer {
    * Clear the gradients: set them to null (PyTorch's default), or with
    * `{ setToNone: false }` fill them with zeros in place.
    */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    const { setToNone = true } = checkOptions<{ setToNone?: boolean }>(`${this.name}.zeroGrad`, options, { setToNone: "boolean" });
     for (const p of this.params) zeroGradOf(p, setToNone);
   }
 

@@ -3,7 +3,7 @@
 // names the option. The same table checks a constructor's options, a parameter
 // group's overrides, an assignment such as `group.lr = 0.1` and a loaded state dict.
 
-import { Tensor } from "../tensor.js";
+import { checkOptions, describeValue, type OptionSchema } from "../options.js";
 
 /** One option: its default (undefined: required) and the check of a value. */
 export interface OptionCheck {
@@ -13,20 +13,14 @@ export interface OptionCheck {
 
 export type OptionTable = Record<string, OptionCheck>;
 
-/** Reject options that are not objects or that have a key outside `allowed` (a typo would otherwise be ignored). */
-export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
-    throw new TypeError(`${op}: options must be an object, got ${describe(opts)}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new TypeError(`${op}: unknown option "${key}" (expected ${allowed.join(", ")})`);
-  }
-  return opts as Record<string, unknown>;
+/** The table as a schema for the shared validator: it checks the names, the table the values. */
+export function namesOf(table: OptionTable): OptionSchema<Record<string, unknown>> {
+  return Object.fromEntries(Object.keys(table).map((k) => [k, {}]));
 }
 
 /** Every option of `table` from `opts`, defaults filled in, each checked. */
 export function readOptions(op: string, opts: unknown, table: OptionTable): Record<string, unknown> {
-  const given = checkOptions(op, opts ?? {}, Object.keys(table));
+  const given = checkOptions<Record<string, unknown>>(op, opts, namesOf(table));
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(table)) out[key] = spec.check(op, key, given[key] === undefined ? spec.default : given[key]);
   return out;
@@ -41,7 +35,7 @@ export function num(fallback: number | undefined, min = 0, max = Infinity, close
       if (!inRange) {
         const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${closed ? "]" : ")"}`;
         if (value === undefined) throw new TypeError(`${op}: options.${key} is required`);
-        throw new RangeError(`${op}: invalid ${key === "lr" ? "learning rate" : key} ${describe(value)}; ${key} must be a finite number ${range}`);
+        throw new RangeError(`${op}: invalid ${key === "lr" ? "learning rate" : key} ${describeValue(value)}; ${key} must be a finite number ${range}`);
       }
       return value;
     },
@@ -55,7 +49,7 @@ export function int(fallback: number | undefined, min = 1): OptionCheck {
     check(op, key, value) {
       if (value === undefined) throw new TypeError(`${op}: options.${key} is required`);
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-        throw new RangeError(`${op}: invalid ${key} ${describe(value)}; it must be an integer >= ${min}`);
+        throw new RangeError(`${op}: invalid ${key} ${describeValue(value)}; it must be an integer >= ${min}`);
       }
       return value;
     },
@@ -66,7 +60,7 @@ export function bool(fallback: boolean): OptionCheck {
   return {
     default: fallback,
     check(op, key, value) {
-      if (typeof value !== "boolean") throw new TypeError(`${op}: ${key} must be true or false, got ${describe(value)}`);
+      if (typeof value !== "boolean") throw new TypeError(`${op}: ${key} must be true or false, got ${describeValue(value)}`);
       return value;
     },
   };
@@ -78,7 +72,7 @@ export function oneOf(fallback: string, choices: readonly string[]): OptionCheck
     default: fallback,
     check(op, key, value) {
       if (typeof value !== "string" || !choices.includes(value)) {
-        throw new RangeError(`${op}: ${key} must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describe(value)}`);
+        throw new RangeError(`${op}: ${key} must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describeValue(value)}`);
       }
       return value;
     },
@@ -91,25 +85,14 @@ export function betas(fallback: readonly [number, number]): OptionCheck {
     default: fallback,
     check(op, key, value) {
       if (!Array.isArray(value) || value.length !== 2) {
-        throw new TypeError(`${op}: ${key} must be a pair [beta1, beta2], got ${describe(value)}`);
+        throw new TypeError(`${op}: ${key} must be a pair [beta1, beta2], got ${describeValue(value)}`);
       }
       value.forEach((b, i) => {
         if (typeof b !== "number" || !Number.isFinite(b) || b < 0 || b >= 1) {
-          throw new RangeError(`${op}: invalid beta parameter at index ${i}: ${describe(b)}; it must be in [0, 1)`);
+          throw new RangeError(`${op}: invalid beta parameter at index ${i}: ${describeValue(b)}; it must be in [0, 1)`);
         }
       });
       return [value[0], value[1]] as const;
     },
   };
-}
-
-/** A value for a message: numbers and strings as written, other things by kind. */
-export function describe(x: unknown): string {
-  if (typeof x === "number") return String(x);
-  if (typeof x === "string") return JSON.stringify(x);
-  if (x === null) return "null";
-  if (x === undefined) return "undefined";
-  if (Array.isArray(x)) return x.length <= 4 && x.every((v) => typeof v === "number") ? `[${x.join(", ")}]` : "an array";
-  if (x instanceof Tensor) return "a Tensor";
-  return typeof x === "object" ? "an object" : `a ${typeof x}`;
 }

@@ -7,7 +7,8 @@ import { allocate, type FloatArray } from "../dtype.js";
 import { flat, fmt, sameShape } from "../strides.js";
 import { Tensor } from "../tensor.js";
 import { EXTRA_KEYS, type ParamGroup } from "./groups.js";
-import { describe, type OptionTable } from "./spec.js";
+import { describeValue } from "../options.js";
+import type { OptionTable } from "./spec.js";
 
 /** The state of one parameter: its step count and its buffers (torch's names). */
 export type ParamState = Record<string, FloatArray | number>;
@@ -29,10 +30,10 @@ interface Target {
 
 /** The checked options of each group and the new state, or an Error listing every problem. */
 export function checkStateDict(op: string, sd: unknown, target: Target): { options: Record<string, unknown>[]; state: Map<number, ParamState> } {
-  if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected { state, paramGroups }, got ${describe(sd)}`);
+  if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected { state, paramGroups }, got ${describeValue(sd)}`);
   const { state, paramGroups } = sd as Record<string, unknown>;
-  if (!Array.isArray(paramGroups)) throw new TypeError(`${op}: paramGroups must be an array, got ${describe(paramGroups)}`);
-  if (state === null || typeof state !== "object" || Array.isArray(state)) throw new TypeError(`${op}: state must be an object, got ${describe(state)}`);
+  if (!Array.isArray(paramGroups)) throw new TypeError(`${op}: paramGroups must be an array, got ${describeValue(paramGroups)}`);
+  if (state === null || typeof state !== "object" || Array.isArray(state)) throw new TypeError(`${op}: state must be an object, got ${describeValue(state)}`);
   const { groups, table } = target;
   if (paramGroups.length !== groups.length) {
     throw new Error(`${op}: the state dict has ${paramGroups.length} parameter group(s) but the optimizer has ${groups.length}`);
@@ -47,19 +48,19 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
     const values: Record<string, unknown> = {};
     options.push(values);
     if (saved === null || typeof saved !== "object" || Array.isArray(saved)) {
-      problems.push(`${at} is ${describe(saved)}, not an object`);
+      problems.push(`${at} is ${describeValue(saved)}, not an object`);
       index += groups[k].params.length;
       return;
     }
     const g = saved as Record<string, unknown>;
     const ids = g.params;
-    if (!Array.isArray(ids)) problems.push(`${at}.params must be an array of indices, got ${describe(ids)}`);
+    if (!Array.isArray(ids)) problems.push(`${at}.params must be an array of indices, got ${describeValue(ids)}`);
     else if (ids.length !== groups[k].params.length) {
       problems.push(`${at} has ${ids.length} parameter(s) in the state dict but ${groups[k].params.length} in the optimizer`);
     } else {
       ids.forEach((id, j) => {
         const key = String(id);
-        if (!Number.isSafeInteger(id) || (id as number) < 0) problems.push(`${at}.params[${j}] is ${describe(id)}, not an index`);
+        if (!Number.isSafeInteger(id) || (id as number) < 0) problems.push(`${at}.params[${j}] is ${describeValue(id)}, not an index`);
         else if (idMap.has(key)) problems.push(`${at}.params[${j}]: index ${key} appears twice`);
         else idMap.set(key, { index: index + j, group: k });
       });
@@ -82,7 +83,7 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
     }
     for (const key of EXTRA_KEYS) {
       if (g[key] === undefined) continue;
-      if (typeof g[key] !== "number" || !Number.isFinite(g[key])) problems.push(`${at}.${key} is ${describe(g[key])}, not a finite number`);
+      if (typeof g[key] !== "number" || !Number.isFinite(g[key])) problems.push(`${at}.${key} is ${describeValue(g[key])}, not a finite number`);
       else values[key] = g[key];
     }
     try {
@@ -102,7 +103,7 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
       continue;
     }
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      problems.push(`${at} is ${describe(entry)}, not an object`);
+      problems.push(`${at} is ${describeValue(entry)}, not an object`);
       continue;
     }
     const p = params[target_.index];
@@ -117,10 +118,10 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
       if (unknown.includes(k)) continue;
       if (k === "step") {
         const n = v instanceof Tensor && v.size === 1 ? flat(v.data)[0] : v;
-        if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) problems.push(`${at}.step is ${describe(v)}, not a step count`);
+        if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) problems.push(`${at}.step is ${describeValue(v)}, not a step count`);
         else s.step = n;
       } else if (!(v instanceof Tensor)) {
-        problems.push(`${at}.${k} is ${describe(v)}, not a Tensor`);
+        problems.push(`${at}.${k} is ${describeValue(v)}, not a Tensor`);
       } else if (!sameShape(v.shape, p.shape)) {
         problems.push(`${at}.${k} is ${fmt(v.shape)} but params[${target_.index}] is ${fmt(p.shape)}`);
       } else if (v.dtype === "int32") {
