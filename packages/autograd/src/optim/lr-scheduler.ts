@@ -4,7 +4,8 @@
 // SequentialLR restarts a scheduler at a milestone.
 
 import { Optimizer } from "./optimizer.js";
-import { describe, int, num, readOptions, type OptionCheck, type OptionTable } from "./spec.js";
+import { describeValue } from "../options.js";
+import { int, num, readOptions, type OptionCheck, type OptionTable } from "./spec.js";
 
 /** A scheduler's state: its options and counters (torch's names in camelCase). */
 export type SchedulerStateDict = Record<string, unknown>;
@@ -30,7 +31,7 @@ export abstract class LRScheduler {
     options: unknown,
     private readonly table: OptionTable,
   ) {
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${name}: optimizer must be an Optimizer, got ${describe(optimizer)}`);
+    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${name}: optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
     this.options = readOptions(name, options, table);
     for (const g of optimizer.paramGroups) if (g.initialLr === undefined) g.initialLr = g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
@@ -73,7 +74,7 @@ export abstract class LRScheduler {
   /** Check `sd` and return the function that loads it (SequentialLR checks all before loading any). */
   checkStateDict(sd: unknown): () => void {
     const op = `${this.name}.loadStateDict`;
-    if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected an object, got ${describe(sd)}`);
+    if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected an object, got ${describeValue(sd)}`);
     const s = sd as Record<string, unknown>;
     const counters = ["baseLrs", "lastEpoch", "stepCount", "lastLr"];
     const unknown = Object.keys(s).filter((k) => !counters.includes(k) && !(k in this.table));
@@ -92,12 +93,12 @@ export abstract class LRScheduler {
     for (const key of ["baseLrs", "lastLr"]) {
       const v = s[key];
       if (v !== undefined && !(Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0))) {
-        problems.push(`${key} must hold ${n} learning rate(s), one per group, got ${describe(v)}`);
+        problems.push(`${key} must hold ${n} learning rate(s), one per group, got ${describeValue(v)}`);
       }
     }
     for (const [key, min] of [["lastEpoch", -1], ["stepCount", 0]] as const) {
       const v = s[key];
-      if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= min)) problems.push(`${key} must be an integer >= ${min}, got ${describe(v)}`);
+      if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= min)) problems.push(`${key} must be an integer >= ${min}, got ${describeValue(v)}`);
     }
     if (problems.length > 0) throw new Error(`${op}: ${problems.join("; ")}; nothing was loaded`);
     return () => {
@@ -155,7 +156,7 @@ export function milestones(required = true): OptionCheck {
     check(op, key, value) {
       if (value === undefined) throw new TypeError(`${op}: options.${key} is required`);
       if (!Array.isArray(value) || !value.every((m) => Number.isSafeInteger(m) && m > 0)) {
-        throw new TypeError(`${op}: ${key} must be an array of positive integers, got ${describe(value)}`);
+        throw new TypeError(`${op}: ${key} must be an array of positive integers, got ${describeValue(value)}`);
       }
       value.forEach((m, i) => {
         if (i > 0 && m <= value[i - 1]) throw new RangeError(`${op}: ${key} must be increasing, but ${key}[${i}] = ${m} follows ${value[i - 1]}`);
@@ -290,7 +291,7 @@ export interface LinearLROptions {
 const startFactor: OptionCheck = {
   default: 1 / 3,
   check(op, key, value) {
-    if (typeof value !== "number" || !(value > 0 && value <= 1)) throw new RangeError(`${op}: invalid ${key} ${describe(value)}; it must be in (0, 1]`);
+    if (typeof value !== "number" || !(value > 0 && value <= 1)) throw new RangeError(`${op}: invalid ${key} ${describeValue(value)}; it must be in (0, 1]`);
     return value;
   },
 };

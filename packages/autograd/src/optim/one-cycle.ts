@@ -4,7 +4,8 @@
 
 import { LRScheduler } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
-import { bool, describe, num, oneOf, type OptionCheck } from "./spec.js";
+import { describeValue } from "../options.js";
+import { bool, num, oneOf, type OptionCheck } from "./spec.js";
 
 export interface OneCycleLROptions {
   /** The peak lr, one for all groups or one per group (required). */
@@ -37,7 +38,7 @@ type Phase = { endStep: number; startLr: string; endLr: string; startMomentum: s
 const optionalCount: OptionCheck = {
   default: undefined,
   check(op, key, value) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) throw new RangeError(`${op}: ${key} must be a positive integer, got ${describe(value)}`);
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) throw new RangeError(`${op}: ${key} must be a positive integer, got ${describeValue(value)}`);
     return value;
   },
 };
@@ -50,7 +51,7 @@ function perGroup(fallback: number | undefined): OptionCheck {
       if (value === undefined) throw new TypeError(`${op}: options.${key} is required`);
       const ok = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
       if (!(ok(value) || (Array.isArray(value) && value.length > 0 && value.every(ok)))) {
-        throw new RangeError(`${op}: invalid ${key} ${describe(value)}; it must be a finite number >= 0 or one per group`);
+        throw new RangeError(`${op}: invalid ${key} ${describeValue(value)}; it must be a finite number >= 0 or one per group`);
       }
       return Array.isArray(value) ? value.slice() : value;
     },
@@ -73,7 +74,7 @@ const OPTIONS = {
 };
 
 function positive(op: string, key: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${op}: invalid ${key} ${describe(v)}; it must be a finite number > 0`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`${op}: invalid ${key} ${describeValue(v)}; it must be a finite number > 0`);
   return v;
 }
 

@@ -4,7 +4,7 @@
 
 import { LRScheduler, milestones as milestonesCheck, type SchedulerStateDict } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
-import { checkOptions, describe } from "./spec.js";
+import { checkOptions, describeValue } from "../options.js";
 
 export interface SequentialLROptions {
   /** The schedulers, built on the same optimizer, in the order they run. */
@@ -28,11 +28,11 @@ export class SequentialLR {
     options: SequentialLROptions,
   ) {
     const op = "SequentialLR";
-    checkOptions(op, options, ["schedulers", "milestones"]);
+    checkOptions(op, options, { schedulers: {}, milestones: {} });
     const { schedulers } = options;
-    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new TypeError(`${op}: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`);
+    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new TypeError(`${op}: schedulers must be a non-empty array of schedulers, got ${describeValue(schedulers)}`);
     schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler)) throw new TypeError(`${op}: schedulers[${i}] is ${(s as unknown) instanceof SequentialLR ? "a SequentialLR, which cannot be nested" : describe(s)}, not a scheduler`);
+      if (!(s instanceof LRScheduler)) throw new TypeError(`${op}: schedulers[${i}] is ${(s as unknown) instanceof SequentialLR ? "a SequentialLR, which cannot be nested" : describeValue(s)}, not a scheduler`);
       if (s.optimizer !== optimizer) throw new Error(`${op}: schedulers[${i}] belongs to another optimizer; every scheduler must be built on the SequentialLR's optimizer`);
     });
     this.milestones = milestonesCheck().check(op, "milestones", options.milestones) as number[];
@@ -78,7 +78,7 @@ export class SequentialLR {
 
   checkStateDict(sd: unknown): () => void {
     const op = "SequentialLR.loadStateDict";
-    if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected an object, got ${describe(sd)}`);
+    if (sd === null || typeof sd !== "object" || Array.isArray(sd)) throw new TypeError(`${op}: expected an object, got ${describeValue(sd)}`);
     const s = sd as Record<string, unknown>;
     const unknown = Object.keys(s).filter((k) => !["milestones", "lastEpoch", "lastLr", "schedulers"].includes(k));
     if (unknown.length > 0) throw new Error(`${op}: unknown ${unknown.join(", ")} (the state of another scheduler?); nothing was loaded`);
@@ -87,12 +87,12 @@ export class SequentialLR {
       throw new Error(`${op}: the state holds ${Array.isArray(subs) ? subs.length : "no"} scheduler(s) but this SequentialLR has ${this.schedulers.length}; nothing was loaded`);
     }
     if (JSON.stringify(s.milestones) !== JSON.stringify(this.milestones)) {
-      throw new Error(`${op}: milestones ${describe(s.milestones)} differ from this SequentialLR's [${this.milestones.join(", ")}]; nothing was loaded`);
+      throw new Error(`${op}: milestones ${describeValue(s.milestones)} differ from this SequentialLR's [${this.milestones.join(", ")}]; nothing was loaded`);
     }
-    if (!Number.isSafeInteger(s.lastEpoch) || (s.lastEpoch as number) < 0) throw new Error(`${op}: lastEpoch must be an integer >= 0, got ${describe(s.lastEpoch)}`);
+    if (!Number.isSafeInteger(s.lastEpoch) || (s.lastEpoch as number) < 0) throw new Error(`${op}: lastEpoch must be an integer >= 0, got ${describeValue(s.lastEpoch)}`);
     const n = this.optimizer.paramGroups.length;
     if (!Array.isArray(s.lastLr) || s.lastLr.length !== n || !s.lastLr.every((x) => typeof x === "number" && Number.isFinite(x))) {
-      throw new Error(`${op}: lastLr must hold ${n} learning rate(s), got ${describe(s.lastLr)}`);
+      throw new Error(`${op}: lastLr must hold ${n} learning rate(s), got ${describeValue(s.lastLr)}`);
     }
     const loads = this.schedulers.map((sub, i) => {
       try {
