@@ -111,7 +111,7 @@ class Stack {
     const legend = D === 2 ? "(numLayers·2, batch, hiddenSize)" : "(numLayers, batch, hiddenSize)";
     if (!(s instanceof Tensor)) {
       const hint = typeof s === "object" && "c" in (s as object) ? ` (an LSTM's { h, c }? ${this.name} takes h0 alone)` : "";
-      throw new TypeError(`${this.name}: ${arg} must be a Tensor ${want}, got ${typeof s}${hint}`);
+      throw new TypeError(`${this.name}: ${arg} must be a Tensor ${want}, got ${describeValue(s)}${hint}`);
     }
     if (s.ndim !== 3 || s.shape[0] !== this.numLayers * D || s.shape[1] !== B || s.shape[2] !== this.hiddenSize) {
       throw new Error(`${this.name}: ${arg} is ${fmt(s.shape)} but expected ${want} ${legend}`);

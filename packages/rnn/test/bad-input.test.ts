@@ -119,13 +119,13 @@ describe("GRU and LSTM", () => {
     expect(() => lstm.forward(x, { h } as never)).toThrow("LSTM: state must be { h, c } with both tensors, but c is missing");
     expect(() => lstm.forward(x, h as never)).toThrow(/LSTM: state must be \{ h, c \}, got a Tensor/);
     expect(() => new LSTMCell(4, 3).forward(randn([2, 4]), { c: zeros([2, 3]) } as never)).toThrow("LSTMCell: state must be { h, c } with both tensors, but h is missing");
-    expect(() => gru.forward(x, { h, c: h } as never)).toThrow(/GRU: h0 must be a Tensor \[4,2,3\], got object \(an LSTM's \{ h, c \}\? GRU takes h0 alone\)/);
+    expect(() => gru.forward(x, { h, c: h } as never)).toThrow(/GRU: h0 must be a Tensor \[4,2,3\], got an object \(an LSTM's \{ h, c \}\? GRU takes h0 alone\)/);
     expect(() => new RNN(4, 3).forward(x, { h, c: h } as never)).toThrow(TypeError);
-    expect(() => new GRUCell(4, 3).forward(randn([2, 4]), { h: zeros([2, 3]), c: zeros([2, 3]) } as never)).toThrow("GRUCell: h must be a Tensor [2,3], got object");
+    expect(() => new GRUCell(4, 3).forward(randn([2, 4]), { h: zeros([2, 3]), c: zeros([2, 3]) } as never)).toThrow("GRUCell: h must be a Tensor [2,3], got an object");
   });
 
   it("dropout outside [0, 1)", () => {
-    expect(() => new GRU(2, 3, { dropout: 1 })).toThrow("GRU: dropout must be in [0, 1), got 1");
+    expect(() => new GRU(2, 3, { dropout: 1 })).toThrow("GRU: dropout must be a finite number >= 0 and < 1, got 1");
     expect(() => new LSTM(2, 3, { dropout: -0.1 })).toThrow(RangeError);
     expect(() => new RNN(2, 3, { dropout: Number.NaN })).toThrow(/dropout/);
     expect(() => new Dropout(1.5)).toThrow("Dropout: p must be a finite number >= 0 and <= 1, got 1.5");
@@ -141,12 +141,12 @@ describe("GRU and LSTM", () => {
     expect(() => new GRU(2, 3, { num_layers: 2 } as never)).toThrow('GRU: unknown option "num_layers" (did you mean "numLayers"?)');
     expect(() => new LSTM(2, 3, { nonlinearity: "relu" } as never)).toThrow(/LSTM: unknown option "nonlinearity"/);
     expect(() => new RNN(2, 3, { batchFirst: true } as never)).toThrow(/RNN: unknown option "batchFirst"/);
-    expect(() => new GRU(2, 3, { bidirectional: 1 } as never)).toThrow("GRU: option bidirectional must be a boolean, got 1");
-    expect(() => new LSTM(2, 3, { numLayers: "2" } as never)).toThrow('LSTM: option numLayers must be a number, got "2"');
-    expect(() => new GRUCell(2, 3, { bias: "no" } as never)).toThrow('GRUCell: option bias must be a boolean, got "no"');
+    expect(() => new GRU(2, 3, { bidirectional: 1 } as never)).toThrow("GRU: bidirectional must be a boolean, got 1");
+    expect(() => new LSTM(2, 3, { numLayers: "2" } as never)).toThrow('LSTM: numLayers must be a positive integer, got "2"');
+    expect(() => new GRUCell(2, 3, { bias: "no" } as never)).toThrow('GRUCell: bias must be a boolean, got "no"');
     expect(() => new LSTMCell(2, 3, { hidden: 3 } as never)).toThrow(/LSTMCell: unknown option "hidden"/);
-    expect(() => gru.forward(x, null, { length: [5, 5] } as never)).toThrow(/GRU: unknown option "length" \(did you mean "lengths"\?\)|GRU: unknown option "length"/);
-    expect(() => new LSTM(2, 3, { rng: 5 } as never)).toThrow("LSTM: option rng must be an Rng (from createRng), got 5");
+    expect(() => gru.forward(x, null, { length: [5, 5] } as never)).toThrow(/GRU.forward: unknown option "length" \(did you mean "lengths"\?\)/);
+    expect(() => new LSTM(2, 3, { rng: 5 } as never)).toThrow("LSTM: rng must be an Rng (from createRng), got 5");
   });
 
   it("nothing is recorded or changed by a rejected call", () => {
