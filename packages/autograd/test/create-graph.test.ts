@@ -53,7 +53,7 @@ describe("backward({ createGraph })", () => {
   it("rejects unknown options and a bad createGraph", () => {
     const x = leaf([3]);
     expect(() => x.sum().backward({ create_graph: true } as never)).toThrow(/backward: unknown option "create_graph"/);
-    expect(() => x.sum().backward(undefined, { createGraph: "yes" } as never)).toThrow(/backward: createGraph must be true or false/);
+    expect(() => x.sum().backward(undefined, { createGraph: "yes" } as never)).toThrow(/backward: createGraph must be a boolean, got "yes"/);
     expect(x.grad).toBeNull();
   });
 });

@@ -154,13 +154,13 @@ describe("grad: bad input", () => {
   });
   it("gradOutputs of the wrong shape or type", () => {
     expect(() => grad((a: Tensor) => a.mul(2), { gradOutputs: tensor([1, 2, 3]) })(x)).toThrow(/grad: gradOutputs is \[3\] but fn returned \[2\]/);
-    expect(() => grad((a: Tensor) => a.mul(2), { gradOutputs: [1, 2] as never })).toThrow(/grad: gradOutputs must be a Tensor, got an array/);
+    expect(() => grad((a: Tensor) => a.mul(2), { gradOutputs: [1, 2] as never })).toThrow(/grad: gradOutputs must be a Tensor, got \[1, 2\]/);
   });
   it("unknown options and bad option values", () => {
     expect(() => grad((a: Tensor) => a.sum(), { argnum: 0 } as never)).toThrow(TypeError);
     expect(() => grad((a: Tensor) => a.sum(), { argnum: 0 } as never)).toThrow(/grad: unknown option "argnum"/);
     expect(() => valueAndGrad((a: Tensor) => a.sum(), { create_graph: true } as never)).toThrow(/valueAndGrad: unknown option "create_graph"/);
-    expect(() => grad((a: Tensor) => a.sum(), { createGraph: 1 } as never)).toThrow(/grad: createGraph must be true or false/);
+    expect(() => grad((a: Tensor) => a.sum(), { createGraph: 1 } as never)).toThrow(/grad: createGraph must be a boolean, got 1/);
     expect(() => grad((a: Tensor) => a.sum(), null as never)).toThrow(/grad: options must be an object/);
     expect(() => grad((a: Tensor) => a.sum(), { argnums: [] })).toThrow(/grad: argnums must be an integer or a non-empty array/);
   });
@@ -171,10 +171,10 @@ describe("grad: bad input", () => {
     expect(() => grad((a: Tensor) => a.sum(), { argnums: 0.5 })(x)).toThrow(/grad: argnums must hold integers/);
   });
   it("fn that is not a function, returns no tensor, or an argument that is no float tensor", () => {
-    expect(() => grad(42 as never)).toThrow(/grad: fn must be a function, got number/);
-    expect(() => grad(() => 3)(x)).toThrow(/grad: fn must return a Tensor, got number/);
+    expect(() => grad(42 as never)).toThrow(/grad: fn must be a function, got 42/);
+    expect(() => grad(() => 3)(x)).toThrow(/grad: fn must return a Tensor, got 3/);
     expect(() => grad(() => 3, { hasAux: true })(x)).toThrow(/grad: with hasAux, fn must return \[output, aux\]/);
     expect(() => grad((a: Tensor) => a.sum())(tensor(Int32Array.from([1, 2])))).toThrow(/grad: args\[0\] is an int32 tensor; only float tensors can be differentiated/);
-    expect(() => grad((a: number) => tensor(a))(3)).toThrow(/grad: args\[0\] must be a Tensor \(or an array or object of Tensors\) to be differentiated, got number/);
+    expect(() => grad((a: number) => tensor(a))(3)).toThrow(/grad: args\[0\] must be a Tensor \(or an array or object of Tensors\) to be differentiated, got 3/);
   });
 });
