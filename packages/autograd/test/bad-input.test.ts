@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { add, cat, matmul, randn, setDefaultDtype, stack, tensor, zeros, ones, full, createRng, type Tensor } from "../src/index.js";
-import { expectError } from "./helpers.js";
+import { expectError } from "@unroll/testkit";
 
 /** Snapshot values and grads of tensors; `check()` asserts they did not change. */
 function snapshot(...ts: Tensor[]): { check: () => void } {

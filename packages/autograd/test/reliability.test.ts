@@ -24,7 +24,7 @@ import {
   type Tensor,
 } from "../src/index.js";
 import { fromFlat } from "../src/extend.js";
-import { expectError } from "./helpers.js";
+import { expectError } from "@unroll/testkit";
 
 const values = (t: Tensor): number[] => Array.from(t.toTypedArray());
 
