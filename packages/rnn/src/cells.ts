@@ -4,9 +4,8 @@
 //   weightIh [G·H, I], weightHh [G·H, H], biasIh [G·H], biasHh [G·H], all U(-1/√H, 1/√H)
 
 import { Tensor, type FloatDtype } from "@unroll/autograd";
-import { checkOptions, describeValue, fmt } from "@unroll/autograd/extend";
-import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
-import { CELL_SCHEMA, RNN_CELL_SCHEMA } from "./options.js";
+import { checkOptions, describeValue, fmt, type OptionSchema } from "@unroll/autograd/extend";
+import { checkDtype, checkSize, Module, MODULE_SCHEMA, uniformParameter, type ModuleOptions } from "./module.js";
 import { directionBuffers, recurrent, type CellKind, type CellParams } from "./recurrent.js";
 
 export type Nonlinearity = "tanh" | "relu";
@@ -18,6 +17,10 @@ export interface CellOptions extends ModuleOptions {
 export interface RNNCellOptions extends CellOptions {
   nonlinearity?: Nonlinearity;
 }
+
+export const NONLINEARITY_RULE = { oneOf: ["tanh", "relu"] } as const;
+export const CELL_SCHEMA: OptionSchema<CellOptions> = { ...MODULE_SCHEMA, bias: "boolean" };
+const RNN_CELL_SCHEMA: OptionSchema<RNNCellOptions> = { ...CELL_SCHEMA, nonlinearity: NONLINEARITY_RULE };
 
 /** An LSTM's state: hidden and cell, each [B, H] (or [L·D, B, H] for a layer). */
 export interface LSTMState {

@@ -4,8 +4,7 @@
 
 import { getDefaultDtype, randn, tensor, Tensor } from "@unroll/autograd";
 import { checkAllocation, checkOptions, describeValue, differentiable, flat, floatBuffer, fmt, freshGrad, record } from "@unroll/autograd/extend";
-import { checkSize, Module, type ModuleOptions } from "./module.js";
-import { MODULE_SCHEMA } from "./options.js";
+import { checkSize, Module, MODULE_SCHEMA, type ModuleOptions } from "./module.js";
 
 export interface EmbeddingOptions extends ModuleOptions {
   /** A row (negative counts from the end) that stays zero and is never updated by gradients. */

@@ -7,10 +7,9 @@
 // reverse direction starting at each example's last valid step, hN each direction's final state.
 
 import { dropout, getDefaultDtype, stack, Tensor, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
-import { checkAllocation, checkOptions, describeValue, fmt } from "@unroll/autograd/extend";
-import { checkLSTMState, checkNonlinearity, GRUCell, LSTMCell, RNNCell, type LSTMState, type Nonlinearity } from "./cells.js";
+import { checkAllocation, checkOptions, describeValue, fmt, type OptionSchema } from "@unroll/autograd/extend";
+import { CELL_SCHEMA, checkLSTMState, checkNonlinearity, GRUCell, NONLINEARITY_RULE, LSTMCell, RNNCell, type LSTMState, type Nonlinearity } from "./cells.js";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
-import { LAYER_SCHEMA, RNN_SCHEMA, SEQUENCE_SCHEMA } from "./options.js";
 import { directionBuffers, recurrent, type CellKind, type DirectionBuffers } from "./recurrent.js";
 import { checkLengths, layerOutput, timeMajor } from "./sequence.js";
 
@@ -193,6 +192,16 @@ function torchLayerName(name: string): string | null {
   const m = /^layers\.(\d+)\.(reverse\.)?(\w+)$/.exec(name);
   return m === null ? null : `${snakeCase(m[3])}_l${m[1]}${m[2] ? "_reverse" : ""}`;
 }
+
+const LAYER_SCHEMA: OptionSchema<GRUOptions> = {
+  ...CELL_SCHEMA,
+  numLayers: { type: "integer", min: 1 },
+  bidirectional: "boolean",
+  dropout: { type: "number", min: 0, below: 1 },
+};
+const RNN_SCHEMA: OptionSchema<RNNOptions> = { ...LAYER_SCHEMA, nonlinearity: NONLINEARITY_RULE };
+// lengths is checked against x by checkLengths.
+const SEQUENCE_SCHEMA: OptionSchema<SequenceOptions> = { lengths: {} };
 
 /**
  * A multi-layer vanilla RNN, h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), batch first.

@@ -4,8 +4,7 @@
 
 import { Tensor, type FloatArray } from "@unroll/autograd";
 import { checkOptions, describeValue, differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
-import { checkDtype, checkSize, Module, uniformParameter, type ModuleOptions } from "./module.js";
-import { MODULE_SCHEMA } from "./options.js";
+import { checkDtype, checkSize, Module, MODULE_SCHEMA, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
   bias?: boolean;

@@ -3,7 +3,7 @@
 // (`rnn.layers.0.weightIh`) or, with { names: "torch" }, PyTorch's (`rnn.weight_ih_l0`).
 
 import { getDefaultDtype, Tensor, uniform, zeros, type FloatDtype, type Rng } from "@unroll/autograd";
-import { checkAllocation, checkOptions, describeValue, flat, fmt, sizeOf } from "@unroll/autograd/extend";
+import { checkAllocation, checkOptions, describeValue, flat, floatDtypeRule, fmt, rngRule, sizeOf, type OptionSchema } from "@unroll/autograd/extend";
 
 /** Options every module constructor takes. */
 export interface ModuleOptions {
@@ -12,6 +12,9 @@ export interface ModuleOptions {
   /** Parameter dtype (default: the default dtype, float64 unless changed). */
   dtype?: FloatDtype;
 }
+
+/** The options every module constructor takes, for a layer's schema: `{ ...MODULE_SCHEMA, bias: "boolean" }`. */
+export const MODULE_SCHEMA: OptionSchema<ModuleOptions> = { rng: rngRule, dtype: floatDtypeRule };
 
 export type NameStyle = "unroll" | "torch";
 
