@@ -6,12 +6,12 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { loadCheckpoint, readSafetensors, saveCheckpoint, type CheckpointParts, type LoadCheckpointTargets, type Tensor } from "@unroll/autograd";
+import { loadCheckpoint, type CheckpointParts, type LoadCheckpointTargets } from "@unroll/autograd";
+import { checkpointBytes, parseCheckpoint, type ExampleConfig } from "./checkpoint-bytes.js";
 import { CliError } from "./cli.js";
 import type { SavedModel } from "./train.js";
 
-/** What an example records to rebuild its model: its name, vocabulary, sizes and dtype. */
-export type ExampleConfig = { example: string } & Record<string, unknown>;
+export type { ExampleConfig } from "./checkpoint-bytes.js";
 
 /** A checkpoint read for --load or --resume. */
 export interface ReadCheckpoint {
@@ -30,7 +30,7 @@ export interface ReadCheckpoint {
  */
 export function writeCheckpoint(path: string, parts: Omit<CheckpointParts, "extra">, config: ExampleConfig, trainer: Record<string, unknown>): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, saveCheckpoint({ ...parts, extra: { ...config, trainer } }));
+  writeFileSync(path, checkpointBytes(parts, config, trainer));
 }
 
 /**
@@ -46,28 +46,16 @@ export function readCheckpoint(path: string, example: string, flag: "--load" | "
     const err = e as NodeJS.ErrnoException;
     throw new CliError(`${flag}: cannot read ${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
   }
-  let file: ReturnType<typeof readSafetensors>;
+  let parsed: ReturnType<typeof parseCheckpoint>;
   try {
-    file = readSafetensors(bytes);
+    parsed = parseCheckpoint(bytes, example, `${flag}: ${path}`);
   } catch (e) {
-    throw new CliError(`${flag}: ${path} is not a readable checkpoint (${(e as Error).message})`);
+    throw new CliError((e as Error).message);
   }
-  const raw = file.metadata?.extra ?? file.metadata?.config;
-  if (raw === undefined) throw new CliError(`${flag}: ${path} has no "extra" or "config" metadata; was it saved by an unroll example?`);
-  let config: ExampleConfig;
-  try {
-    config = JSON.parse(raw) as ExampleConfig;
-  } catch {
-    throw new CliError(`${flag}: ${path} has corrupt metadata (not JSON)`);
-  }
-  if (config.example !== example) throw new CliError(`${flag}: ${path} holds a ${String(config.example)} model, not a ${example} one`);
-  if (flag === "--resume" && file.metadata?.extra === undefined) {
+  if (flag === "--resume" && !parsed.full) {
     throw new CliError(`--resume: ${path} holds weights only (saved by an earlier version); start from its weights with --load instead`);
   }
-  const { trainer, ...rest } = config;
-  const tensors: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(file.tensors)) if (!name.startsWith("optimizer.")) tensors[name] = t;
-  return { path, flag, bytes, saved: { tensors, config: rest as ExampleConfig }, trainer: trainer as Record<string, unknown> | undefined };
+  return { path, flag, bytes, saved: parsed.saved, trainer: parsed.trainer };
 }
 
 /** Restore the optimizer, the schedule and the rng of a --resume checkpoint; returns its step. */

@@ -120,9 +120,10 @@ export function evaluate(model: WordBoundaryTagger, data: LabelledText, ids: Int
  * The vanishing-gradient picture: for one batch, the mean over examples of the norm of
  * d L_T / d h_t, the gradient of the last step's loss reaching the hidden state at each
  * step t. The RNN is run one step at a time so that each h_t is a tensor that can keep
- * its gradient (retainGrad).
+ * its gradient (retainGrad). Any Embedding -> RNN -> Linear model serves: x [B, T] ids,
+ * y [B, T] labels (or next characters), of which the last step's are used.
  */
-export function hiddenGradientNorms(model: WordBoundaryTagger, x: Tensor, y: Tensor): number[] {
+export function hiddenGradientNorms(model: Pick<WordBoundaryTagger, "embedding" | "rnn" | "head" | "zeroGrad">, x: Tensor, y: Tensor): number[] {
   const [B, T] = x.shape as [number, number];
   const emb = model.embedding.forward(x); // [B, T, E]
   const states: Tensor[] = [];

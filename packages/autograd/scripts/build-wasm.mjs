@@ -56,9 +56,10 @@ export async function bytesModule() {
     "// The WebAssembly kernels, base64, so that they load without file-system access:",
     "// with SIMD, and with relaxed SIMD too (FMA in gemm) for the runtimes that have it.",
     "",
-    `export const wasmBase64 =\n  "${b64(simd)}";`,
+    // Typed as string, so that the .d.ts declares a string rather than repeating the literal.
+    `export const wasmBase64: string =\n  "${b64(simd)}";`,
     "",
-    `export const wasmRelaxedBase64 =\n  "${b64(relaxed)}";`,
+    `export const wasmRelaxedBase64: string =\n  "${b64(relaxed)}";`,
     "",
   ].join("\n");
 }

@@ -13,7 +13,7 @@ export { matmul } from "./ops/matmul.js";
 export { sum, mean, max, argmax, logSumExp, softmax, logSoftmax } from "./ops/reduce.js";
 export { transpose, permute, reshape, narrow, select, gather, stack, cat } from "./ops/shape.js";
 export { dropout, type DropoutOptions } from "./ops/dropout.js";
-export { useKernels, kernelsInUse, kernelStats, setNumThreads, numThreads, type KernelSet } from "./kernels/index.js";
+export { useKernels, kernelsInUse, ready, kernelStats, setNumThreads, numThreads, type KernelSet } from "./kernels/index.js";
 export { gradcheck, gradgradcheck, type GradcheckOptions, type GradgradcheckOptions, type GradcheckReport } from "./gradcheck.js";
 export { Optimizer, type ParamGroup, type GroupInput, type OptimizerStateDict, type ParamState } from "./optim/optimizer.js";
 export { SGD, type SGDOptions } from "./optim/sgd.js";

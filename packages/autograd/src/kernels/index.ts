@@ -5,7 +5,7 @@ import { gemmJs, type Gemm } from "./matmul.js";
 import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
-import { createWasmKernels, wasmPool, wasmUnavailableReason } from "./wasm/index.js";
+import { compileAsync, createWasmKernels, wasmPool, wasmUnavailableReason } from "./wasm/index.js";
 import { machineCores, splitCount } from "./wasm/threads.js";
 import { copied } from "./wasm/module.js";
 
@@ -41,10 +41,12 @@ export const kernels: {
 
 /** The JavaScript implementations: the fallback, and what `useKernels("js")` restores. */
 const jsKernels = { ...kernels };
-const wasmKernels = createWasmKernels(jsKernels);
+let wasmKernels = createWasmKernels(jsKernels);
 
 export type KernelSet = "wasm" | "js";
 let inUse: KernelSet = "js";
+/** Whether the user (useKernels, UNROLL_KERNELS) chose a set; then ready() keeps it. */
+let chosen = false;
 
 /**
  * Choose the kernel implementations: "wasm" (WebAssembly SIMD, the default where the
@@ -56,8 +58,29 @@ export function useKernels(which: KernelSet): void {
     throw new TypeError(`useKernels: expected "wasm" or "js", got ${JSON.stringify(which)}`);
   }
   if (which === "wasm" && wasmKernels === null) throw new Error(`useKernels: ${wasmUnavailableReason}`);
+  select(which);
+  chosen = true;
+}
+
+function select(which: KernelSet): void {
   Object.assign(kernels, jsKernels, which === "wasm" ? wasmKernels : {});
   inUse = which;
+}
+
+/**
+ * Resolves once the kernels are in use, with the set that is: "wasm" where WebAssembly
+ * SIMD loads, else "js". Where the synchronous compile at import was refused (large
+ * modules on some browsers' main thread), compiles them with WebAssembly.compile first.
+ * Example: `await ready(); // then train`.
+ */
+export async function ready(): Promise<KernelSet> {
+  if (wasmKernels === null) {
+    await compileAsync();
+    wasmKernels = createWasmKernels(jsKernels);
+    wasmPool?.resize(threadsWanted);
+    if (wasmKernels !== null && !chosen) select("wasm");
+  }
+  return inUse;
 }
 
 /** Which kernel set is active. Example: `if (kernelsInUse() === "js") console.warn("no SIMD")`. */
@@ -71,7 +94,9 @@ const requested = (globalThis as { process?: { env?: Record<string, string | und
 if (requested !== undefined && requested !== "" && requested !== "js" && requested !== "wasm") {
   throw new TypeError(`UNROLL_KERNELS: expected "wasm" or "js", got ${JSON.stringify(requested)}`);
 }
-if (requested === "wasm" || (requested !== "js" && wasmKernels !== null)) useKernels("wasm");
+if (requested === "wasm") useKernels("wasm");
+else if (requested === "js") chosen = true;
+else if (wasmKernels !== null) select("wasm");
 
 /**
  * Counters of the kernels since they loaded: `copiedFloats`, the floats copied into and out

@@ -7,7 +7,7 @@ import type { Gemm } from "../matmul.js";
 import type { SoftmaxXentForward } from "../softmax-xent.js";
 import { makeCellsWasm, type WasmCells } from "./cells.js";
 import { makeGemmWasm } from "./gemm.js";
-import { wasmHeap, wasmUnavailableReason } from "./module.js";
+import { compileAsync, wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
 import { ThreadPool } from "./threads.js";
 
@@ -33,4 +33,4 @@ export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
   };
 }
 
-export { wasmUnavailableReason };
+export { compileAsync, wasmUnavailableReason };

@@ -1,7 +1,8 @@
-// Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) synchronously
-// and owns their memory: packing scratch per thread from `work` on, operands copied in
-// from `data` on. The relaxed-SIMD build (FMA in gemm) is tried first; runtimes without
-// relaxed SIMD reject it at compile time and get the plain SIMD build.
+// Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) and owns
+// their memory: packing scratch per thread from `work` on, operands copied in from `data`
+// on. A tiny probe module says whether the runtime has relaxed SIMD, so that only the
+// build it runs (FMA in gemm, or plain SIMD) is decoded. They compile synchronously at
+// import; where that is refused (large modules on some browsers' main thread), compileAsync does it.
 //
 // Where SharedArrayBuffer exists the memory is a shared WebAssembly.Memory (the same
 // bytes, with the import's limits marked shared), which worker threads run kernels on
@@ -68,6 +69,8 @@ type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, row
 // DOM lib, and @types/node does not declare the WebAssembly namespace.
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  compile(bytes: Uint8Array): Promise<object>;
+  validate(bytes: Uint8Array): boolean;
   Instance: new (module: object, imports: object) => { exports: object };
   Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
 }
@@ -252,31 +255,71 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array {
   throw new Error("the kernels import no memory");
 }
 
-/** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
-function load(): { heap: WasmHeap | null; variant: WasmVariant | null; reason: string } {
-  if (WA === undefined) return { heap: null, variant: null, reason: "WebAssembly is not available" };
-  const builds: [WasmVariant, string][] = [
-    ["relaxed-simd", wasmRelaxedBase64],
-    ["simd", wasmBase64],
-  ];
-  // A shared memory needs SharedArrayBuffer: in browsers, a crossOriginIsolated page.
+// i8x16.relaxed_swizzle on two splats: valid only where relaxed SIMD is (wasm-feature-detect's probe).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11,
+]);
+
+interface Loaded {
+  heap: WasmHeap | null;
+  variant: WasmVariant | null;
+  reason: string;
+}
+
+/**
+ * The kernels' heap from the first build and memory kind that `compile` accepts (relaxed
+ * SIMD only where the runtime validates it; a shared memory where SharedArrayBuffer
+ * exists, in browsers a crossOriginIsolated page), or null and why none did.
+ */
+function* attempts(api: WasmApi): Generator<[WasmVariant, Uint8Array, boolean]> {
+  const builds: [WasmVariant, string][] = api.validate(RELAXED_SIMD_PROBE) ? [["relaxed-simd", wasmRelaxedBase64], ["simd", wasmBase64]] : [["simd", wasmBase64]];
   const canShare = typeof SharedArrayBuffer === "function";
-  let reason = "";
   for (const [variant, base64] of builds) {
     const bytes = decodeBase64(base64);
-    for (const shared of canShare ? [true, false] : [false]) {
-      try {
-        return { heap: new WasmHeap(WA, new WA.Module(shared ? withSharedMemory(bytes) : bytes), shared), variant, reason: "" };
-      } catch (e) {
-        reason = `the WebAssembly SIMD kernels did not load: ${(e as Error).message}`;
-      }
+    for (const shared of canShare ? [true, false] : [false]) yield [variant, shared ? withSharedMemory(bytes) : bytes, shared];
+  }
+}
+
+const failed = (e: unknown) => `the WebAssembly SIMD kernels did not load: ${(e as Error).message}`;
+
+/** The kernels' heap, or null where WebAssembly SIMD is missing (then JavaScript kernels run). */
+function load(): Loaded {
+  if (WA === undefined) return { heap: null, variant: null, reason: "WebAssembly is not available" };
+  let reason = "";
+  for (const [variant, bytes, shared] of attempts(WA)) {
+    try {
+      return { heap: new WasmHeap(WA, new WA.Module(bytes), shared), variant, reason: "" };
+    } catch (e) {
+      reason = failed(e);
     }
   }
   return { heap: null, variant: null, reason };
 }
 
-const loaded = load();
-export const wasmHeap: WasmHeap | null = loaded.heap;
-export const wasmVariant: WasmVariant | null = loaded.variant;
+function use(loaded: Loaded): void {
+  wasmHeap = loaded.heap;
+  wasmVariant = loaded.variant;
+  wasmUnavailableReason = loaded.reason;
+}
+
+export let wasmHeap: WasmHeap | null = null;
+export let wasmVariant: WasmVariant | null = null;
 /** Why wasmHeap is null ("" when it is not). */
-export const wasmUnavailableReason: string = loaded.reason;
+export let wasmUnavailableReason = "";
+use(load());
+
+/**
+ * Compile the kernels with WebAssembly.compile when the synchronous compile at import did
+ * not give them (the browsers that refuse it on their main thread); resolves once tried.
+ */
+export async function compileAsync(): Promise<void> {
+  if (wasmHeap !== null || WA === undefined) return;
+  for (const [variant, bytes, shared] of attempts(WA)) {
+    try {
+      use({ heap: new WasmHeap(WA, await WA.compile(bytes), shared), variant, reason: "" });
+      return;
+    } catch (e) {
+      wasmUnavailableReason = failed(e);
+    }
+  }
+}
