@@ -2,7 +2,7 @@
 // some browsers do on their main thread) and atob is counted, then the library is imported.
 // Prints what was in use before and after ready(), a matmul's result and the decode count.
 
-const wa = globalThis.WebAssembly as unknown as { Module: unknown };
+const wa = (globalThis as unknown as { WebAssembly: { Module: unknown } }).WebAssembly;
 const refuse = process.argv.includes("--refuse-sync");
 if (refuse) {
   wa.Module = function Module() {
