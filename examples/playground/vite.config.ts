@@ -29,13 +29,14 @@ function datasets(): Plugin {
 
 /**
  * What the preview server sends: cross-origin isolation (COOP/COEP, so the worker may use
- * shared memory and threads) and a Content-Security-Policy with the one allowance the
- * library needs: 'unsafe-eval', for the functions ndarray compiles with new Function.
+ * shared memory and threads) and a Content-Security-Policy with the allowances the
+ * library needs: 'unsafe-eval', for the functions ndarray compiles with new Function, and
+ * blob: workers, for the kernels' threads.
  */
 export const headers = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
-  "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'",
+  "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'",
 };
 
 export default defineConfig({

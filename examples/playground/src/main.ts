@@ -78,7 +78,7 @@ function onReport(r: Report): void {
         gradientChart.clear();
         if (lastEval) onReport(lastEval);
       }
-      byTestId("kernels").textContent = `${r.kernels}${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
+      byTestId("kernels").textContent = `${r.kernels}, ${r.threads} thread${r.threads === 1 ? "" : "s"}${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
       byTestId("model").textContent = r.loaded ?? `new, seed ${config?.seed}`;
       if (config && r.hidden !== config.hidden) field("hidden").value = String(r.hidden);
       return;

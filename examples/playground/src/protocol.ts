@@ -31,7 +31,7 @@ export type Command =
 
 /** Worker -> page. */
 export type Report =
-  | { type: "ready"; kernels: string; hidden: number; task: string; loaded?: string }
+  | { type: "ready"; kernels: string; threads: number; hidden: number; task: string; loaded?: string }
   | { type: "status"; status: Status }
   | { type: "progress"; step: number; loss: number; stepsPerSecond: number }
   | { type: "eval"; step: number; trainLoss: number | null; metric: Metric }

@@ -1,7 +1,7 @@
 // The training worker: owns the model, trains it in slices of about 30 ms so that pause,
 // step and queries get through, and reports progress, evaluations and samples.
 
-import { kernelsInUse, ready } from "@unroll/autograd";
+import { kernelsInUse, numThreads, ready, setNumThreads } from "@unroll/autograd";
 import type { Config } from "./params.js";
 import type { Command, Report, Status } from "./protocol.js";
 import { createRun, type TaskRun } from "./tasks.js";
@@ -106,7 +106,7 @@ function begin(next: TaskRun, loaded?: string): void {
   ema = emaSteps = recentLoss = recentSteps = trainMs = sessionSteps = 0;
   setStatus("idle");
   evaluate(loaded !== undefined); // a loaded model is measured on all of the held-out part, as the Node example's --steps 0 does
-  post({ type: "ready", kernels: kernelsInUse(), hidden: next.hidden, task: next.task, loaded });
+  post({ type: "ready", kernels: kernelsInUse(), threads: numThreads(), hidden: next.hidden, task: next.task, loaded });
   sample();
   progress();
 }
@@ -163,7 +163,9 @@ function handle(cmd: Command): void {
 }
 
 // The kernels compile asynchronously first (WebAssembly.compile); commands wait for them.
-const kernelsReady = ready();
+// In a crossOriginIsolated page they may run on several threads: this worker and helpers,
+// leaving one core to the page so that it stays responsive.
+const kernelsReady = ready().then(() => setNumThreads(Math.max(1, (navigator.hardwareConcurrency || 1) - 1)));
 self.onmessage = (event: MessageEvent<Command>) => {
   void kernelsReady.then(() => {
     try {
