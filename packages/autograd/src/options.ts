@@ -37,11 +37,13 @@ export type OptionSchema<T> = { readonly [K in keyof T]-?: OptionRule | OptionTy
  */
 export function checkOptions<T extends object>(fn: string, opts: unknown, schema: OptionSchema<T>, arg = "options"): T {
   if (opts === undefined) opts = {};
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts) || ArrayBuffer.isView(opts) || isTensorLike(opts)) {
+  // A plain object only: a Tensor, an array or a Map given as options is a mistake, not an empty set.
+  const proto = typeof opts === "object" && opts !== null ? Object.getPrototypeOf(opts) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(`${fn}: ${arg} must be an object, got ${describeValue(opts)}`);
   }
   const known = Object.keys(schema);
-  for (const key of Object.keys(opts)) {
+  for (const key of Object.keys(opts as object)) {
     if (!Object.hasOwn(schema, key)) {
       const near = nearest(key, known);
       const hint = near !== null ? `did you mean ${JSON.stringify(near)}?` : known.length === 0 ? "it takes no options" : `expected ${known.map((k) => JSON.stringify(k)).join(", ")}`;
