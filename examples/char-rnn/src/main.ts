@@ -15,7 +15,7 @@ import {
   fromCheckpoint,
   jsonLine,
   Progress,
-  readCheckpoint,
+  openCheckpoint,
   resumeRun,
   runMain,
   terminalChart,
@@ -67,15 +67,12 @@ export interface CharRnnRun {
 /** Load the data, train, evaluate and sample; everything `main` prints. Example: `run(parseCli(["--steps", "100"], specs).options!)`. */
 export function run(opts: CharRnnOptions): CharRnnRun {
   const started = performance.now();
-  const ckpt = opts.resume ? readCheckpoint(opts.resume, "char-rnn", "--resume") : opts.load ? readCheckpoint(opts.load, "char-rnn", "--load") : undefined;
+  const ckpt = openCheckpoint(opts, "char-rnn");
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, rng, evalIds, valIds } = s;
   const trainer = new Trainer(model, s.optimizer, s.trainIds, rng, opts);
-  if (opts.resume && ckpt) {
-    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng });
-    trainer.resume(ckpt.trainer ?? {});
-  }
+  resumeRun(ckpt, trainer, rng);
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
@@ -116,10 +113,7 @@ export function run(opts: CharRnnOptions): CharRnnRun {
   }
   bar.done();
   // Saved before the final evaluation and sampling, which draw from the rng.
-  if (opts.save) {
-    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng };
-    writeCheckpoint(opts.save, parts, { example: "char-rnn", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
-  }
+  if (opts.save) writeCheckpoint(opts.save, trainer, rng, { example: "char-rnn", chars: vocab.chars, size: s.size, dtype: s.dtype });
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
 
   const valLoss = evaluate(model, valIds, T);

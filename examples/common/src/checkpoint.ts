@@ -6,7 +6,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { loadCheckpoint, type CheckpointParts, type LoadCheckpointTargets } from "@unroll/autograd";
+import { loadCheckpoint, type CheckpointModel, type Optimizer, type Rng, type Scheduler } from "@unroll/autograd";
 import { checkpointBytes, parseCheckpoint, type ExampleConfig } from "./checkpoint-bytes.js";
 import { CliError } from "./cli.js";
 import type { SavedModel } from "./train.js";
@@ -24,13 +24,33 @@ export interface ReadCheckpoint {
   trainer?: Record<string, unknown>;
 }
 
+/** What the examples' trainers share: their model, optimizer and schedule, and their position in the data. */
+export interface ResumableTrainer {
+  readonly model: CheckpointModel;
+  readonly optimizer: Optimizer;
+  readonly scheduler: Scheduler | null;
+  readonly steps: number;
+  position(): Record<string, unknown>;
+  resume(position: Record<string, unknown>): void;
+}
+
 /**
- * Write a full checkpoint of a run to `path`.
- * Example: `writeCheckpoint("run.safetensors", { model, optimizer, scheduler, step, rng }, { example: "char-rnn", chars, size, dtype }, trainer.position())`.
+ * Write a full checkpoint of a run to `path`: the trainer's model, optimizer, schedule
+ * and position, the rng, and the example's config.
+ * Example: `writeCheckpoint("run.safetensors", trainer, rng, { example: "char-rnn", chars, size, dtype })`.
  */
-export function writeCheckpoint(path: string, parts: Omit<CheckpointParts, "extra">, config: ExampleConfig, trainer: Record<string, unknown>): void {
+export function writeCheckpoint(path: string, trainer: ResumableTrainer, rng: Rng, config: ExampleConfig): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, checkpointBytes(parts, config, trainer));
+  const { model, optimizer, scheduler, steps } = trainer;
+  writeFileSync(path, checkpointBytes({ model, optimizer, scheduler: scheduler ?? undefined, step: steps, rng }, config, trainer.position()));
+}
+
+/** The checkpoint named by --resume or --load, if any (not both). Example: `const ckpt = openCheckpoint(opts, "char-rnn")`. */
+export function openCheckpoint(opts: { resume?: string; load?: string }, example: string): ReadCheckpoint | undefined {
+  if (opts.resume && opts.load) throw new CliError(`--resume and --load cannot be combined: --resume continues a run, --load starts a new one from its weights`);
+  if (opts.resume) return readCheckpoint(opts.resume, example, "--resume");
+  if (opts.load) return readCheckpoint(opts.load, example, "--load");
+  return undefined;
 }
 
 /**
@@ -58,13 +78,16 @@ export function readCheckpoint(path: string, example: string, flag: "--load" | "
   return { path, flag, bytes, saved: parsed.saved, trainer: parsed.trainer };
 }
 
-/** Restore the optimizer, the schedule and the rng of a --resume checkpoint; returns its step. */
-export function resumeRun(ckpt: ReadCheckpoint, targets: LoadCheckpointTargets): number {
+/** With --resume, restore the trainer's optimizer, schedule and position and the rng from `ckpt`. */
+export function resumeRun(ckpt: ReadCheckpoint | undefined, trainer: ResumableTrainer, rng: Rng): void {
+  if (ckpt?.flag !== "--resume") return;
+  const { model, optimizer, scheduler } = trainer;
   try {
-    return loadCheckpoint(ckpt.bytes, targets).step;
+    loadCheckpoint(ckpt.bytes, { model, optimizer, scheduler: scheduler ?? undefined, rng });
   } catch (e) {
-    throw new CliError(`${ckpt.flag}: ${ckpt.path} does not fit this run: ${(e as Error).message}`);
+    throw new CliError(`--resume: ${ckpt.path} does not fit this run: ${(e as Error).message}`);
   }
+  trainer.resume(ckpt.trainer ?? {});
 }
 
 /** Run `f` (building the model from a checkpoint); an error in it is the file's fault, a CliError. */

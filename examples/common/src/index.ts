@@ -7,4 +7,13 @@ export { lineChartSvg, writeLineChart, terminalChart, type Series, type ChartOpt
 export { CharVocab, shuffle, permutation } from "./data.js";
 export { accuracy, f1, majorityBaseline } from "./metrics.js";
 export { jsonLine, table, type RunResult } from "./report.js";
-export { writeCheckpoint, readCheckpoint, resumeRun, fromCheckpoint, type ExampleConfig, type ReadCheckpoint } from "./checkpoint.js";
+export {
+  writeCheckpoint,
+  openCheckpoint,
+  readCheckpoint,
+  resumeRun,
+  fromCheckpoint,
+  type ExampleConfig,
+  type ReadCheckpoint,
+  type ResumableTrainer,
+} from "./checkpoint.js";

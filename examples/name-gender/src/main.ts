@@ -13,7 +13,7 @@ import {
   majorityBaseline,
   Progress,
   jsonLine,
-  readCheckpoint,
+  openCheckpoint,
   resumeRun,
   runMain,
   table,
@@ -61,16 +61,13 @@ export interface NameGenderRun {
 /** Load the data, train and evaluate; everything `main` prints. Example: `run(parseCli(["--epochs", "2"], specs).options!)`. */
 export function run(opts: NameGenderOptions): NameGenderRun {
   const started = performance.now();
-  const ckpt = opts.resume ? readCheckpoint(opts.resume, "name-gender", "--resume") : opts.load ? readCheckpoint(opts.load, "name-gender", "--load") : undefined;
+  const ckpt = openCheckpoint(opts, "name-gender");
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test } = s;
   const totalSteps = opts.epochs * Math.ceil(s.train.length / opts.batchSize);
   const trainer = new Trainer(model, s.optimizer, s.train, vocab, s.rng, { ...opts, steps: totalSteps });
-  if (opts.resume && ckpt) {
-    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng: s.rng });
-    trainer.resume(ckpt.trainer ?? {});
-  }
+  resumeRun(ckpt, trainer, s.rng);
 
   const bar = new Progress(totalSteps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
@@ -108,10 +105,7 @@ export function run(opts: NameGenderOptions): NameGenderRun {
   }
   bar.done();
   // Saved before the final evaluation and sampling, which draw from the rng.
-  if (opts.save) {
-    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng: s.rng };
-    writeCheckpoint(opts.save, parts, { example: "name-gender", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
-  }
+  if (opts.save) writeCheckpoint(opts.save, trainer, s.rng, { example: "name-gender", chars: vocab.chars, size: s.size, dtype: s.dtype });
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
 
   const final = evaluate(model, test, vocab);

@@ -56,6 +56,17 @@ describe("name-gender training", () => {
     expect(loaded.result.metrics).toEqual(a.result.metrics);
   });
 
+  it("--resume continues a run stopped mid-epoch with --stop-at exactly; --resume with --load is an error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "name-gender-resume-"));
+    const args = ["--epochs", "2", "--hidden", "8", "--train-limit", "300"];
+    const straight = run(options(...args));
+    run(options(...args, "--stop-at", "7", "--save", join(dir, "half.safetensors")));
+    const resumed = run(options(...args, "--resume", join(dir, "half.safetensors")));
+    expect(resumed.result.steps).toBe(straight.result.steps);
+    expect(resumed.result.metrics).toEqual(straight.result.metrics);
+    expect(() => run(options(...args, "--resume", join(dir, "half.safetensors"), "--load", join(dir, "half.safetensors")))).toThrow(/cannot be combined/);
+  });
+
   it("prints a JSON summary on the last line with --json", () => {
     const out = spawnSync(
       process.execPath,

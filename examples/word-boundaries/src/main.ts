@@ -16,7 +16,7 @@ import {
   jsonLine,
   majorityBaseline,
   Progress,
-  readCheckpoint,
+  openCheckpoint,
   resumeRun,
   runMain,
   terminalChart,
@@ -72,11 +72,7 @@ export interface WordBoundaryRun {
 export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const started = performance.now();
   const T = opts.window;
-  const ckpt = opts.resume
-    ? readCheckpoint(opts.resume, "word-boundaries", "--resume")
-    : opts.load
-      ? readCheckpoint(opts.load, "word-boundaries", "--load")
-      : undefined;
+  const ckpt = openCheckpoint(opts, "word-boundaries");
   const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test, testIds, evalPart, evalIds } = s;
@@ -93,10 +89,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   recordNorms("start of training");
 
   const trainer = new Trainer(model, s.optimizer, s.train, s.trainIds, s.rng, opts);
-  if (opts.resume && ckpt) {
-    resumeRun(ckpt, { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, rng: s.rng });
-    trainer.resume(ckpt.trainer ?? {});
-  }
+  resumeRun(ckpt, trainer, s.rng);
 
   const bar = new Progress(opts.steps, { quiet: opts.quiet });
   const trainCurve: Series = { name: "train", points: [] };
@@ -136,10 +129,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   }
   bar.done();
   // Saved before the final evaluation and sampling, which draw from the rng.
-  if (opts.save) {
-    const parts = { model, optimizer: s.optimizer, scheduler: trainer.scheduler ?? undefined, step, rng: s.rng };
-    writeCheckpoint(opts.save, parts, { example: "word-boundaries", chars: vocab.chars, size: s.size, dtype: s.dtype }, trainer.position());
-  }
+  if (opts.save) writeCheckpoint(opts.save, trainer, s.rng, { example: "word-boundaries", chars: vocab.chars, size: s.size, dtype: s.dtype });
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
   recordNorms("end of training");
 

@@ -80,3 +80,15 @@ describe("word-boundaries training", () => {
     expect(res.stdout).toContain("predicted");
   });
 });
+
+describe("word-boundaries checkpoints", () => {
+  it("--resume continues a run stopped with --stop-at exactly", () => {
+    const dir = mkdtempSync(join(tmpdir(), "word-boundaries-resume-"));
+    const args = [...tiny, ...tinyModel, "--steps", "20", "--eval-every", "1000", "--quiet"];
+    const straight = run(parseCli(args, specs).options!);
+    run(parseCli([...args, "--stop-at", "9", "--save", join(dir, "half.safetensors")], specs).options!);
+    const resumed = run(parseCli([...args, "--resume", join(dir, "half.safetensors")], specs).options!);
+    expect(resumed.result.steps).toBe(20);
+    expect(resumed.result.metrics).toEqual(straight.result.metrics);
+  });
+});
