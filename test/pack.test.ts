@@ -168,6 +168,20 @@ test("the installed packages ship dist/ and no development entry points", () => 
   }
 });
 
+test("the WebAssembly kernels ship once: base64 in dist/kernels/wasm/bytes.js, a two-line .d.ts beside it", () => {
+  const pkg = join(app, "node_modules", "@unroll", "autograd");
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  const source = readFileSync(join(root, "packages", "autograd", "src", "kernels", "wasm", "bytes.ts"), "utf8");
+  const builds = [...source.matchAll(/"(AGFzbQ[A-Za-z0-9+/=]{64})/g)].map((m) => m[1]!);
+  expect(builds).toHaveLength(2);
+  for (const start of builds) {
+    const holders = files(pkg).filter((f) => readFileSync(f, "utf8").includes(start));
+    expect(holders.map((f) => f.slice(pkg.length + 1))).toEqual(["dist/kernels/wasm/bytes.js"]);
+  }
+  expect(readFileSync(join(pkg, "dist", "kernels", "wasm", "bytes.d.ts"), "utf8").length).toBeLessThan(200);
+});
+
 test("plain Node ESM imports all three packages and runs forward, backward and gradcheck", () => {
   const out = JSON.parse(run(process.execPath, ["consumer.mjs"], app));
   const a = [[0.1, 0.2], [0.3, -0.4]];

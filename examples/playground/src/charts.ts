@@ -152,5 +152,5 @@ export class Heatmap {
 /** Unit k's colour at each character, as hard stops one character wide. */
 function stops(a: Activations, k: number): string {
   const parts = a.chars.map((_, t) => `${colour(a.values[t * a.hidden + k]!)} ${t}ch ${t + 1}ch`);
-  return `linear-gradient(to right, ${parts.join(", ")}) no-repeat`;
+  return `linear-gradient(to right, ${parts.join(", ")}, transparent ${a.chars.length}ch)`;
 }

@@ -114,7 +114,8 @@ function onReport(r: Report): void {
       const ratio = r.norms[0]! / r.norms[r.norms.length - 1]!;
       $("#gradient-caption").textContent =
         `Curves at step ${first} and step ${latest}, on ${r.norms.length} held-out steps. ` +
-        `‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ = ${ratio.toExponential(1)}: a vanilla RNN's gradient fades over time, which is why it forgets.`;
+        `‖∂L_T/∂h_1‖ / ‖∂L_T/∂h_T‖ = ${ratio.toExponential(1)}. A vanilla RNN's gradient fades by many orders of ` +
+        `magnitude over the steps, so the loss at the end barely shapes what it keeps from the start; a gated cell (GRU, LSTM) lets more through.`;
       return;
     }
     case "checkpoint": {
