@@ -56,7 +56,7 @@ for (let i = 0; i <= steps; i++) {
   l.backward();
   noGrad(() => {
     for (const p of params) {
-      const w = p.data.data as Float64Array;
+      const w = p.buffer as Float64Array;
       const g = p.grad!.toTypedArray();
       for (let j = 0; j < w.length; j++) w[j] -= lr * g[j];
     }

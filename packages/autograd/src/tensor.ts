@@ -59,10 +59,6 @@ export class Tensor {
     this._requiresGrad = requiresGrad || gradFn !== null;
   }
 
-  /** @deprecated The ndarray view: use `view` (or `buffer` for the typed array under it). */
-  get data(): View {
-    return this.view;
-  }
   /** The whole typed array the view reads; a view may see only part of it, with strides (see strides.ts). */
   get buffer(): TypedArray {
     return this.view.data;

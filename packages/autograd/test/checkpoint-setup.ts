@@ -47,7 +47,7 @@ export class TinyModel {
     const unexpected = Object.keys(dict).filter((k) => !(k in this.params));
     if (unexpected.length > 0) problems.push(`unexpected ${unexpected.join(", ")}`);
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
-    for (const [k, p] of Object.entries(this.params)) (p.data.data as Float64Array).set(dict[k].toTypedArray());
+    for (const [k, p] of Object.entries(this.params)) (p.buffer as Float64Array).set(dict[k].toTypedArray());
   }
   loss(x: Tensor, y: Tensor): Tensor {
     const h = x.matmul(this.params["fc1.weight"].transpose(0, 1)).add(this.params["fc1.bias"]).tanh();

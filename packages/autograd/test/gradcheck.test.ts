@@ -7,10 +7,10 @@ import { flat, fromFlat, record } from "../src/extend.js";
 
 /** y = 3x with a backward that is wrong at flat position `bad` (2 instead of 3). */
 function buggyTriple(x: Tensor, bad: number): Tensor {
-  const v = flat(x.data);
+  const v = flat(x.view);
   const out = Float64Array.from(v, (e) => 3 * e);
   return record("buggyTriple", [x], out, x.shape, (g) => {
-    const gv = flat(g.data);
+    const gv = flat(g.view);
     return [fromFlat(Float64Array.from(gv, (e, i) => (i === bad ? 2 : 3) * e), x.shape)];
   });
 }
@@ -57,7 +57,7 @@ describe("record", () => {
   it("a fused op's broadcast-shaped gradient is summed back to the input's shape", () => {
     // y [3,4] = b [3,1] repeated along columns; the rule returns g as is ([3,4])
     const b = tensor([[1], [2], [3]], { requiresGrad: true });
-    const out = new Float64Array(12).map((_, i) => flat(b.data)[Math.floor(i / 4)]);
+    const out = new Float64Array(12).map((_, i) => flat(b.view)[Math.floor(i / 4)]);
     const y = record("repeatColumns", [b], out, [3, 4], (g) => [g]);
     expect(y.op).toBe("repeatColumns");
     y.mul(tensor([1, 2, 3, 4])).sum().backward();

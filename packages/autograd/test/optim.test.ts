@@ -44,7 +44,7 @@ function maxRelErr(actual: ArrayLike<number>, expected: ArrayLike<number>): numb
 /** Run a fixture case in `dtype`; returns the worst error over all steps against the float64 reference. */
 function runCase(c: OptimCase, dtype: Dtype = "float64"): number {
   const params = c.inputs.params.map((a) => tensor(a.data, { shape: a.shape, dtype, requiresGrad: true }));
-  const buffers = params.map((p) => p.data.data);
+  const buffers = params.map((p) => p.buffer);
   const opt = make(c.config.optimizer, params, c.config.options);
   let worst = 0;
   c.inputs.gradsPerStep.forEach((grads, k) => {
@@ -54,7 +54,7 @@ function runCase(c: OptimCase, dtype: Dtype = "float64"): number {
     });
     opt.step();
     params.forEach((p, i) => {
-      expect(p.data.data).toBe(buffers[i]); // updated in place
+      expect(p.buffer).toBe(buffers[i]); // updated in place
       expect(p.dtype).toBe(dtype);
       worst = Math.max(worst, maxRelErr(p.toTypedArray(), c.expected.paramsAfterStep[k][i].data));
     });

@@ -13,13 +13,13 @@ const SHAPE = [32, 64];
  * dout (so the engine may recycle it); `made` collects the handed-over tensors.
  */
 function double(x: Tensor, made: Tensor[] = []): Tensor {
-  const xs = flat(x.data);
+  const xs = flat(x.view);
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = 2 * xs[i];
   return record("double", [x], out, x.shape, (g) => {
     const dx = freshGrad(x.dtype, x.shape);
-    const d = dx.data.data;
-    const gv = flat(g.data);
+    const d = dx.buffer;
+    const gv = flat(g.view);
     for (let i = 0; i < d.length; i++) d[i] = 2 * gv[i];
     made.push(dx);
     return [dx];
@@ -28,34 +28,34 @@ function double(x: Tensor, made: Tensor[] = []): Tensor {
 
 /** y = 2x whose backward keeps every dout it sees in `kept` (so it records keepsDout). */
 function doubleKeeping(x: Tensor, kept: Tensor[]): Tensor {
-  const xs = flat(x.data);
+  const xs = flat(x.view);
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = 2 * xs[i];
   return record("doubleKeeping", [x], out, x.shape, (g) => {
     kept.push(g);
     const dx = freshGrad(x.dtype, x.shape);
-    const gv = flat(g.data);
-    for (let i = 0; i < gv.length; i++) dx.data.data[i] = 2 * gv[i];
+    const gv = flat(g.view);
+    for (let i = 0; i < gv.length; i++) dx.buffer[i] = 2 * gv[i];
     return [dx];
   }, { keepsDout: true });
 }
 
 /** a + b as a custom op whose backward (wrongly generous) returns one freshGrad tensor for both inputs. */
 function addSharing(a: Tensor, b: Tensor): Tensor {
-  const x = flat(a.data);
-  const y = flat(b.data);
+  const x = flat(a.view);
+  const y = flat(b.view);
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] + y[i];
   return record("addSharing", [a, b], out, a.shape, (g) => {
     const d = freshGrad(a.dtype, a.shape);
-    d.data.data.set(flat(g.data));
+    d.buffer.set(flat(g.view));
     return [d, d];
   });
 }
 
-const values = (t: Tensor): number[] => Array.from(flat(t.data));
+const values = (t: Tensor): number[] => Array.from(flat(t.view));
 /** Small integers, so that sums of scaled copies are exact whatever the order. */
-const intSeed = (seed: number): Tensor => tensor(Float64Array.from(flat(randn(SHAPE, { rng: createRng(seed) }).data), (v) => Math.round(8 * v)), { shape: SHAPE });
+const intSeed = (seed: number): Tensor => tensor(Float64Array.from(flat(randn(SHAPE, { rng: createRng(seed) }).view), (v) => Math.round(8 * v)), { shape: SHAPE });
 const scaled = (t: Tensor, s: number): number[] => values(t).map((v) => v * s);
 
 describe("gradient ownership", () => {
@@ -75,8 +75,8 @@ describe("gradient ownership", () => {
     const b = randn(SHAPE, { rng, requiresGrad: true });
     const seed = randn(SHAPE, { rng });
     addSharing(a, b).backward(seed);
-    expect(a.grad!.data.data).not.toBe(b.grad!.data.data);
-    a.grad!.data.data.fill(7);
+    expect(a.grad!.buffer).not.toBe(b.grad!.buffer);
+    a.grad!.buffer.fill(7);
     expect(values(b.grad!)).toEqual(values(seed));
     // Through non-leaves: the shared gradient is dout of two backward passes in turn.
     a.grad = b.grad = null;
@@ -103,8 +103,8 @@ describe("gradient ownership", () => {
     for (let k = 0; k < 5; k++) {
       x.grad = null;
       double(double(double(x))).backward(randn(SHAPE, { rng }));
-      expect(x.grad!.data.data).not.toBe(kept.data.data);
-      expect(x.grad!.data.data).not.toBe(seed.data.data);
+      expect(x.grad!.buffer).not.toBe(kept.buffer);
+      expect(x.grad!.buffer).not.toBe(seed.buffer);
     }
     expect(values(seed)).toEqual(seedBefore);
     expect(values(kept)).toEqual(keptBefore);

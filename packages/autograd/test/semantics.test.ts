@@ -322,10 +322,10 @@ describe("creation and reading", () => {
     expect(tensor([[1, 2], [3, 4]]).toArray()).toEqual([[1, 2], [3, 4]]);
     expect(tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
     const t = tensor([[1, 2, 3], [4, 5, 6]]);
-    expect(tensor(t.transpose(0, 1).data).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(tensor(t.transpose(0, 1).view).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
     const copy = tensor(t);
     expect(copy.toArray()).toEqual(t.toArray());
-    copy.data.set(0, 0, 100);
+    copy.view.set(0, 0, 100);
     expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]); // a copy, not a view
     expect(tensor([]).shape).toEqual([0]);
     // an ndarray over a plain Array keeps its fractions, packed or strided
@@ -338,7 +338,7 @@ describe("creation and reading", () => {
   it("views share their input's buffer", () => {
     const t = tensor([[1, 2, 3], [4, 5, 6]]);
     const v = t.transpose(0, 1);
-    t.data.set(0, 1, 20);
+    t.view.set(0, 1, 20);
     expect(v.toArray()).toEqual([[1, 4], [20, 5], [3, 6]]);
     expect(t.select(1, 1).toArray()).toEqual([20, 5]);
     expect(t.narrow(1, 1, 2).toArray()).toEqual([[20, 3], [5, 6]]);
@@ -349,7 +349,7 @@ describe("creation and reading", () => {
     const c = clone(x.transpose(0, 1));
     expect(c.requiresGrad).toBe(false);
     expect(c.toArray()).toEqual([[1, 3], [2, 4]]);
-    c.data.set(0, 0, 9);
+    c.view.set(0, 0, 9);
     expect(x.toArray()).toEqual([[1, 2], [3, 4]]);
   });
 });

@@ -30,7 +30,7 @@ export class Embedding extends Module {
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normPadding(opts.paddingIdx, numEmbeddings);
     const weight = randn([numEmbeddings, embeddingDim], { rng: opts.rng, dtype });
-    if (this.paddingIdx !== null) weight.data.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    if (this.paddingIdx !== null) weight.buffer.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     weight.requiresGrad = true;
     this.weight = this.registerParameter("weight", weight);
   }
@@ -42,22 +42,22 @@ export class Embedding extends Module {
     const V = this.numEmbeddings;
     const D = this.embeddingDim;
     // a copy: backward must see the ids of this call even if the caller reuses the buffer
-    const ids = Int32Array.from(flat(indices.data));
+    const ids = Int32Array.from(flat(indices.view));
     for (let p = 0; p < ids.length; p++) {
       if (ids[p] < 0 || ids[p] >= V) {
         throw new RangeError(`Embedding: index ${ids[p]} at flat position ${p} of indices ${fmt(indices.shape)} is out of range for ${V} embeddings`);
       }
     }
     const w = this.weight;
-    const table = flat(w.data);
+    const table = flat(w.view);
     const out = floatBuffer(w.dtype, ids.length * D);
     for (let p = 0; p < ids.length; p++) out.set(table.subarray(ids[p] * D, (ids[p] + 1) * D), p * D);
     const pad = this.paddingIdx;
     // d weight[v] = Σ over positions p with ids[p] = v of dout[p], except the padding row
     return record("embedding", [w], out, [...indices.shape, D], (g) => {
-      const dout = flat(g.data);
+      const dout = flat(g.view);
       const dwTensor = freshGrad(w.dtype, [V, D]);
-      const dw = dwTensor.data.data;
+      const dw = dwTensor.buffer;
       for (let p = 0; p < ids.length; p++) {
         const row = ids[p];
         if (row === pad) continue;

@@ -48,32 +48,32 @@ export class Linear extends Module {
 function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape;
   const n = x.size / inF;
-  const xs = flat(x.data) as FloatArray;
-  const w = flat(weight.data) as FloatArray;
-  const b = bias && (flat(bias.data) as FloatArray);
+  const xs = flat(x.view) as FloatArray;
+  const w = flat(weight.view) as FloatArray;
+  const b = bias && (flat(bias.view) as FloatArray);
   const y = floatBuffer(weight.dtype, n * outF);
   if (b !== null) for (let r = 0; r < n; r++) y.set(b, r * outF);
   kernels.gemm(false, true, n, outF, inF, xs, 0, w, 0, y, 0, b !== null);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record("linear", inputs, y, [...x.shape.slice(0, -1), outF], (dout) => {
-    const g = floatData(dout.data, weight.dtype);
+    const g = floatData(dout.view, weight.dtype);
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
       // d x = dout · W
       const dx = freshGrad(x.dtype, x.shape);
-      kernels.gemm(false, false, n, inF, outF, g, 0, w, 0, dx.data.data as FloatArray, 0, false);
+      kernels.gemm(false, false, n, inF, outF, g, 0, w, 0, dx.buffer as FloatArray, 0, false);
       grads[0] = dx;
     }
     if (weight.requiresGrad) {
       // d W = doutᵀ · x
       const dw = freshGrad(weight.dtype, weight.shape);
-      kernels.gemm(true, false, outF, inF, n, g, 0, xs, 0, dw.data.data as FloatArray, 0, false);
+      kernels.gemm(true, false, outF, inF, n, g, 0, xs, 0, dw.buffer as FloatArray, 0, false);
       grads[1] = dw;
     }
     if (bias !== null && bias.requiresGrad) {
       // d b = Σ_rows dout
       const db = freshGrad(bias.dtype, bias.shape);
-      const d = db.data.data;
+      const d = db.buffer;
       for (let r = 0; r < n; r++) for (let j = 0; j < outF; j++) d[j] += g[r * outF + j];
       grads[2] = db;
     }

@@ -76,7 +76,7 @@ export class Module {
     this.checkName(name, false);
     if (!(t instanceof Tensor)) throw new TypeError(`registerParameter: ${name} must be a Tensor, got ${describeValue(t)}`);
     // loadStateDict and the optimizers write into the buffer in place: it must be the tensor's own
-    if (!t.isLeaf || flat(t.data) !== t.data.data) throw new Error(`registerParameter: ${name} must be a leaf tensor that owns a packed buffer (not a view)`);
+    if (!t.isLeaf || flat(t.view) !== t.buffer) throw new Error(`registerParameter: ${name} must be a leaf tensor that owns a packed buffer (not a view)`);
     this._parameters.set(name, t);
     return t;
   }
@@ -114,7 +114,7 @@ export class Module {
     const { setToNone = true } = checkOptions<{ setToNone?: boolean }>("zeroGrad", opts, { setToNone: "boolean" });
     for (const p of this.parameters()) {
       if (setToNone || p.grad === null) p.grad = null;
-      else if (flat(p.grad.data) === p.grad.data.data) p.grad.data.data.fill(0);
+      else if (flat(p.grad.view) === p.grad.buffer) p.grad.buffer.fill(0);
       else p.grad = zeros(p.shape as number[], { dtype: p.dtype });
     }
   }
@@ -181,5 +181,5 @@ export class Module {
 
 /** Overwrite p's packed buffer with v's values (same shape), converting the dtype. */
 function copyInto(p: Tensor, v: Tensor): void {
-  p.data.data.set(flat(v.data));
+  p.buffer.set(flat(v.view));
 }

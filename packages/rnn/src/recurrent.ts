@@ -107,11 +107,11 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   const GH = spec.gates * H;
   const n = (T + 1) * B * H;
   const { reverse, lengths } = opts;
-  const xData = floatData(x.data, dtype);
-  const wIh = floatData(p.weightIh.data, dtype);
-  const wHh = floatData(p.weightHh.data, dtype);
-  const bIh = p.biasIh && floatData(p.biasIh.data, dtype);
-  const bHh = p.biasHh && floatData(p.biasHh.data, dtype);
+  const xData = floatData(x.view, dtype);
+  const wIh = floatData(p.weightIh.view, dtype);
+  const wHh = floatData(p.weightHh.view, dtype);
+  const bIh = p.biasIh && floatData(p.biasIh.view, dtype);
+  const bHh = p.biasHh && floatData(p.biasHh.view, dtype);
   const states = opts.buffers.states.subarray(0, (spec.lstm ? 2 : 1) * n);
   const buf: CellBuffers = {
     batch: B,
@@ -131,7 +131,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   const h0Slot = reverse ? T : 0;
   const fill = (dst: FloatArray, src: Tensor | null): void => {
     if (src === null) dst.fill(0, h0Slot * B * H, (h0Slot + 1) * B * H);
-    else dst.set(floatData(src.data, dtype), h0Slot * B * H);
+    else dst.set(floatData(src.view, dtype), h0Slot * B * H);
   };
   fill(buf.h, h0);
   if (buf.c !== null) fill(buf.c, c0);
@@ -163,7 +163,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   const shape = spec.lstm ? [2, T + 1, B, H] : [T + 1, B, H];
 
   return record("recurrent", inputs, states, shape, (g, retainGraph) => {
-    const dout = floatData(g.data, dtype);
+    const dout = floatData(g.view, dtype);
     buf.dhOut = dout.subarray(0, n);
     buf.dcOut = spec.lstm ? dout.subarray(n, 2 * n) : null;
     buf.dgh = kind === "gru" ? opts.buffers.dgh!.subarray(0, T * B * GH) : buf.gx;
@@ -201,7 +201,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     const out = (t: Tensor, fill: (d: FloatArray) => void): Tensor | null => {
       if (!t.requiresGrad) return null;
       const d = freshGrad(dtype, t.shape);
-      fill(d.data.data as FloatArray);
+      fill(d.buffer as FloatArray);
       return d;
     };
     // dX = dGx W_ih

@@ -29,7 +29,7 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
   const slot = (d: number, t: number): number => (d === 0 ? t + 1 : t);
   const out = into !== null ? into.subarray(0, B * T * D * H) : floatBuffer(dtype, B * T * D * H);
   dirs.forEach((s, d) => {
-    const src = flat(s.data);
+    const src = flat(s.view);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const o = at(b, t) + d * H;
@@ -41,11 +41,11 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
   const shape = batchFirst ? [B, T, D * H] : [T, B, D * H];
   // d states_d[slot(d, t), b] = g[b, t, dH:(d+1)H] within the length, 0 past it (and on the unused slot)
   return record("layerOutput", dirs, out, shape, (g) => {
-    const dout = flat(g.data);
+    const dout = flat(g.view);
     return dirs.map((s, d) => {
       if (!s.requiresGrad) return null;
       const dsTensor = freshGrad(dtype, s.shape);
-      const ds = dsTensor.data.data as FloatArray;
+      const ds = dsTensor.buffer as FloatArray;
       for (let t = 0; t < T; t++) {
         for (let b = 0; b < B; b++) {
           const o = at(b, t) + d * H;
@@ -63,7 +63,7 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
  */
 export function timeMajor(x: Tensor, into: FloatArray): Tensor {
   const [B, T, I] = x.shape;
-  const src = flat(x.data);
+  const src = flat(x.view);
   const out = into.subarray(0, T * B * I);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
@@ -74,9 +74,9 @@ export function timeMajor(x: Tensor, into: FloatArray): Tensor {
   }
   // d x[b, t] = dout[t, b]
   return record("timeMajor", [x], out, [T, B, I], (g) => {
-    const dout = flat(g.data);
+    const dout = flat(g.view);
     const dx = freshGrad(x.dtype, x.shape);
-    const d = dx.data.data;
+    const d = dx.buffer;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const from = (t * B + b) * I;

@@ -64,7 +64,7 @@ describe("training", () => {
     const B = 16;
     const labels = Array.from({ length: B }, (_, b) => b % 2);
     const x = randn([B, 6, 2], { rng }).mul(0.1);
-    const xv = x.data.data;
+    const xv = x.buffer;
     labels.forEach((y, b) => (xv[b * 12 + y] += 1));
     // the loss at the end of the whole sequence
     const evalLoss = (): number => noGrad(() => crossEntropy(head.forward(rnn.forward(x).hN.select(0, 0)), labels).item());

@@ -26,7 +26,7 @@ function train(): Uint32Array[] {
     head.forward(rnn.forward(x).output).mul(r).sum().backward();
     opt.step();
   }
-  return params.map((p) => new Uint32Array((p.data.data as Float32Array).slice().buffer));
+  return params.map((p) => new Uint32Array((p.buffer as Float32Array).slice().buffer));
 }
 
 describe.runIf(wasmPool !== null && wasmPool.limit > 1)("RNN training on threads", () => {

@@ -20,7 +20,7 @@ const MAKERS: [string, (opts: { rng?: ReturnType<typeof createRng> }) => Layer][
 ];
 const LENGTHS = [5, 2, 4];
 
-const values = (t: Tensor): number[] => Array.from(flat(t.data));
+const values = (t: Tensor): number[] => Array.from(flat(t.view));
 
 /** One forward with lengths (RNN and GRU take h0 = null, LSTM state = null). */
 function fwd(m: Layer, x: Tensor, lengths?: number[] | Tensor): { output: Tensor; hN: Tensor; cN?: Tensor } {

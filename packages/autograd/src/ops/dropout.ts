@@ -30,7 +30,7 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
   const training = o.training ?? true;
   const rng = o.rng ?? getDefaultRng();
   if (!training || p === 0) return x;
-  const src = flat(x.data);
+  const src = flat(x.view);
   const n = src.length;
   // mask[i] = 1 / (1 − p) where kept, 0 where dropped (all 0 when p = 1)
   const mask = allocate(x.dtype, n);
@@ -40,9 +40,9 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
   for (let i = 0; i < n; i++) out[i] = src[i] * mask[i];
   // d dropout (p, training) / d x = g · mask, mask = [kept] / (1 - p) (the identity outside training)
   return record("dropout", [x], out, x.shape, (g) => {
-    const dout = flat(g.data);
+    const dout = flat(g.view);
     const dx = freshGrad(x.dtype, x.shape);
-    const d = dx.data.data;
+    const d = dx.buffer;
     for (let i = 0; i < n; i++) d[i] = dout[i] * mask[i];
     return [dx];
   }, differentiable((g) => [mul(g, fromFlat(mask, x.shape))]));

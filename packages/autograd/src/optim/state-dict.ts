@@ -117,7 +117,7 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
     for (const [k, v] of Object.entries(e)) {
       if (unknown.includes(k)) continue;
       if (k === "step") {
-        const n = v instanceof Tensor && v.size === 1 ? flat(v.data)[0] : v;
+        const n = v instanceof Tensor && v.size === 1 ? flat(v.view)[0] : v;
         if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) problems.push(`${at}.step is ${describeValue(v)}, not a step count`);
         else s.step = n;
       } else if (!(v instanceof Tensor)) {
@@ -129,7 +129,7 @@ export function checkStateDict(op: string, sd: unknown, target: Target): { optio
       } else {
         // A copy in the parameter's dtype: later steps must not write into the caller's dict.
         const buf = allocate(p.dtype, p.size) as FloatArray;
-        buf.set(flat(v.data));
+        buf.set(flat(v.view));
         s[k] = buf;
       }
     }
