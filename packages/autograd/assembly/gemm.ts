@@ -1,26 +1,7 @@
-// Packed, cache-blocked matrix multiply in WebAssembly SIMD, generic over f32 (f32x4) and
-// f64 (f64x2), BLIS style:
-//   C[m×n] (+)= op(A)[m×k] · op(B)[k×n],  op(X) = X or Xᵀ, all row-major and packed.
-// A is stored [m×k] (or [k×m] when transA), B [k×n] (or [n×k] when transB); every pointer
-// is a byte address in this module's memory, which the JavaScript side fills.
-//
-// Loops, outermost first (Goto's algorithm):
-//   jc over NC columns of C   | B̃ = op(B)[pc:pc+KC, jc:jc+NC] packed once (stays in L2/L3)
-//   pc over KC of the k dim   |
-//   ic over MC rows of C      | Ã = op(A)[ic:ic+MC, pc:pc+KC] packed once (stays in L2)
-//   jr over NR columns        | one KC×NR micro-panel of B̃ stays in L1 ...
-//   ir over MR rows           | ... while the MR×KC micro-panels of Ã stream past it
-//   micro-kernel: an MR×NR block of C in 2·MR v128 accumulators, one rank-1 update per p.
-// Packing puts each micro-panel in the exact order the micro-kernel reads it, zero-padded
-// to full MR / NR, so the inner loop has no edge cases and no strides; transposed operands
-// are handled by packing alone.
-//
-// Why MR = 5 and NR = two vectors: V8 keeps 15 xmm registers for wasm code. 5×2
-// accumulators + 2 B vectors + 1 broadcast A value + 1 product = 14 registers; 6×2 spills
-// (measured: 27 vs 40 GFLOP/s f32 at n = 256), 4×2 has more loop overhead per flop.
-// Without FMA (plain SIMD) the loop is bound by instruction issue: 20 mul/add, 7 loads and
-// ~10 address and loop instructions per k step. A second build with relaxed SIMD (Chrome
-// 114+, Node 22+) fuses each mul/add pair: +24% measured here with V8's flag.
+// Packed, cache-blocked matrix multiply in WebAssembly SIMD (f32x4 / f64x2), BLIS style;
+// the loop nest, the packing and why the micro-kernel is 5 rows by two vectors: PERFORMANCE.md.
+// Every pointer is a byte address in this module's memory, which the JavaScript side fills.
+//   C[m×n] (+)= op(A)[m×k] · op(B)[k×n], op(X) = X or Xᵀ; A [m×k] ([k×m] when transA), B [k×n] ([n×k] when transB)
 
 const MR: i32 = 5;
 const VEC_BYTES: i32 = 16;

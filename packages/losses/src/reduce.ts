@@ -1,10 +1,7 @@
-// From per-row losses to the one number a loss returns. The N rows form G groups of
-// S rows each: B examples of T steps for sequenceCrossEntropy, one group of N rows for
-// crossEntropy and nllLoss. Within a group: a sum, or a mean that divides by the
-// summed weight w_y of the rows that count (PyTorch's "mean"); across groups: a sum,
-// or a mean over the groups that have a row that counts.
-// A group with nothing to divide by contributes 0, and so does an empty batch: the
-// result is 0 with zero gradients where PyTorch would return NaN.
+// From per-row losses to the one number a loss returns, and which rows count. The N rows
+// form G groups of S rows (B examples of T steps; one group for crossEntropy): within a
+// group a sum or PyTorch's weighted mean, across groups a sum or a mean. Nothing to average
+// gives 0 with zero gradients, where PyTorch returns NaN.
 
 import type { FloatArray } from "@unroll/autograd";
 import type { SoftmaxXentSpec } from "@unroll/autograd/extend";

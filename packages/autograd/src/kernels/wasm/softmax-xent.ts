@@ -1,9 +1,6 @@
-// The fused softmax-cross-entropy forward (kernels/softmax-xent.ts has the math, the
-// options and the JavaScript version) with its exp-heavy half in wasm SIMD: per row the
-// max m, exps = exp(x - m) and s = Σ exps (assembly/softmax.ts, about 1 ns an element
-// against 7-16 in JavaScript). The per-row losses then need one log and O(1) work per
-// row here, or O(C) for label smoothing and soft targets. The backward is elementwise
-// and stays the JavaScript one.
+// The fused softmax-cross-entropy forward (math and JavaScript version: kernels/softmax-xent.ts)
+// with its exp-heavy half in wasm SIMD: per row m, exps and s (assembly/softmax.ts); the
+// per-row losses from them stay in JavaScript. Why this split: PERFORMANCE.md.
 //   N rows, C classes; logits, exps [N, C]; rowMax, rowSum, loss [N]
 
 import type { FloatArray } from "../../dtype.js";
