@@ -15,6 +15,8 @@ export type InputSpec = readonly number[] | { shape: readonly number[]; low?: nu
 
 export interface OpCase {
   name: string;
+  /** The op of the package's op table (by name) that `fn` calls, when it calls one. */
+  expr?: string;
   fn: (...xs: Tensor[]) => Tensor;
   inputs: InputSpec[];
   /** Options for gradcheck (a larger eps for ops that round through float32). */
