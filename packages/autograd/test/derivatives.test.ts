@@ -42,7 +42,27 @@ const sections = [...doc.matchAll(/^## .*\(`(src\/ops\/\w+\.ts)`\)$([\s\S]*?)(?=
   rules: [...m[2].matchAll(/^\| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)].filter((r) => r[1] !== "op" && !r[1].startsWith("---")).map((r) => `${r[1]} / ${r[2]} = ${r[3]}`),
 }));
 
+// The fused ops' section: a row naming a file (`packages/...`) sets the file of the rows below it.
+const fusedSection = doc.slice(doc.indexOf("## Fused ops of the sibling packages"));
+const fusedRules = new Map<string, string[]>();
+let fusedFile = "";
+for (const r of fusedSection.matchAll(/^\| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)) {
+  if (r[1].startsWith("op") || r[1].startsWith("---")) continue;
+  const named = /\(`(packages\/[\w/.-]+)`\)/.exec(r[1]);
+  if (named) fusedFile = named[1];
+  const op = r[1].replace(/ \(`packages\/[\w/.-]+`\)/, "");
+  fusedRules.set(fusedFile, [...(fusedRules.get(fusedFile) ?? []), `${op} / ${r[2]} = ${r[3]}`]);
+}
+
 describe("DERIVATIVES.md", () => {
+  it("lists the fused ops' rules of the layers and losses exactly as the comments beside them", () => {
+    expect([...fusedRules.keys()].length).toBeGreaterThan(4);
+    for (const [file, rules] of fusedRules) {
+      const inCode = ruleComments(readFileSync(new URL(`../../${file}`, root), "utf8"));
+      expect(inCode.filter((r) => !rules.includes(r)), `${file}: rule comments with no row in DERIVATIVES.md`).toEqual([]);
+      expect(rules.filter((r) => !inCode.includes(r)), `${file}: rows with no rule comment in the code`).toEqual([]);
+    }
+  });
   it("lists each op file's rules exactly as the comments beside them in the code", () => {
     expect(sections.map((x) => x.file).sort()).toEqual(readdirSync(opsDir).map((f) => `src/ops/${f}`).sort());
     for (const { file, rules } of sections) {

@@ -91,7 +91,7 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
   // loss_r = -w_y logProbs[r, y] on the rows that count
   for (let r = 0; r < rows; r++) if (counts(r)) loss[r] = -w(r) * x[r * classes + index[r]];
   const backward = (rowScale: ArrayLike<number>, rowsPerScale: number): Tensor[] => {
-    // d loss_r / d x[r, c] = -w_y [c = y], scaled
+    // d nllLoss / d logProbs = -w_y · s at the target class, 0 elsewhere
     const dx = floatBuffer(logProbs.dtype, rows * classes);
     for (let r = 0; r < rows; r++) if (counts(r)) dx[r * classes + index[r]] = -w(r) * rowScale[(r / rowsPerScale) | 0];
     return [fromFlat(dx, logProbs.shape)];
@@ -105,7 +105,7 @@ export function nllLoss(logProbs: Tensor, target: ClassTarget, opts: NllLossOpti
   const { value, scale } = reduceGroups(loss, s, p);
   const out = floatBuffer(logProbs.dtype, 1);
   out[0] = value;
-  // d total / d loss_r = dout · scale
+  // s = dout · the scale of the reduction (reduce.ts)
   return record(op, [logProbs], out, [], (dout) => backward([flat(dout.view)[0] * scale[0]], Math.max(rows, 1)),
     differentiable((dout) => [backward([scale[0]], Math.max(rows, 1))[0].mul(dout)]));
 }

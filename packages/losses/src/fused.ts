@@ -52,14 +52,17 @@ export function fusedSoftmaxXent(op: string, logits: Tensor, soft: Tensor | null
     return [logits.requiresGrad ? k.dlogits : null, dsoft === null ? null : fromFlat(dsoft, (soft as Tensor).shape)];
   };
 
+  // d crossEntropy / d logits = (softmax(x) · Σ_c q_c - q) · ρ · s, with q the (smoothed, weighted) target distribution of the row, ρ its weight (0 when it does not count: ignored or past its length, `rowWeights` in reduce.ts) and s its share of the reduction
+  // d sequenceCrossEntropy / d logits = the same per step; s holds the time and batch reductions
+  // d crossEntropy (soft targets) / d target = -(1 - ε) · w_c · log softmax(x)_c · s
   if (plan === null) {
-    // d loss_r = dout_r (the per-row losses are the output)
+    // the per-row losses are the output: s_r = dout_r
     return record(op, inputs, loss, rowShape, (dout) => backward(flat(dout.view) as FloatArray, 1), NO_DOUBLE_BACKWARD);
   }
   const { value, scale } = reduceGroups(loss, s, plan);
   const out = floatBuffer(logits.dtype, 1);
   out[0] = value;
-  // d total / d loss_r = dout · scale of r's group; d loss_r / d x_r = Σq · softmax - q (the kernel)
+  // s_r = dout · the scale of r's group (reduce.ts); the kernel does the rest
   return record(op, inputs, out, [], (dout) => {
     const g = flat(dout.view)[0];
     return backward(scale.map((v) => v * g), plan.size);

@@ -53,7 +53,7 @@ export class Embedding extends Module {
     const out = floatBuffer(w.dtype, ids.length * D);
     for (let p = 0; p < ids.length; p++) out.set(table.subarray(ids[p] * D, (ids[p] + 1) * D), p * D);
     const pad = this.paddingIdx;
-    // d weight[v] = Σ over positions p with ids[p] = v of dout[p], except the padding row
+    // d embedding / d weight = row v: Σ of g over positions whose index is v; the padding row gets 0
     return record("embedding", [w], out, [...indices.shape, D], (g) => {
       const dout = flat(g.view);
       const dwTensor = freshGrad(w.dtype, [V, D]);

@@ -59,19 +59,19 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const g = floatData(dout.view, weight.dtype);
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
-      // d x = dout · W
+      // d linear / d x = g · W
       const dx = freshGrad(x.dtype, x.shape);
       kernels.gemm(false, false, n, inF, outF, g, 0, w, 0, dx.buffer as FloatArray, 0, false);
       grads[0] = dx;
     }
     if (weight.requiresGrad) {
-      // d W = doutᵀ · x
+      // d linear / d weight = gᵀ · x (rows of all leading dims together)
       const dw = freshGrad(weight.dtype, weight.shape);
       kernels.gemm(true, false, outF, inF, n, g, 0, xs, 0, dw.buffer as FloatArray, 0, false);
       grads[1] = dw;
     }
     if (bias !== null && bias.requiresGrad) {
-      // d b = Σ_rows dout
+      // d linear / d bias = Σ_rows g
       const db = freshGrad(bias.dtype, bias.shape);
       const d = db.buffer;
       for (let r = 0; r < n; r++) for (let j = 0; j < outF; j++) d[j] += g[r * outF + j];

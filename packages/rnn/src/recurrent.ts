@@ -162,6 +162,11 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   if (p.biasHh !== null) inputs.push(p.biasHh);
   const shape = spec.lstm ? [2, T + 1, B, H] : [T + 1, B, H];
 
+  // d recurrent / d x = dGx · W_ih, all T·B rows in one product (dGx = d(gates) of every step)
+  // d recurrent / d h0, c0 = d h and d c that reach the initial slot after the reverse time loop
+  // d recurrent / d weightIh = dGxᵀ · X (one product over all steps)
+  // d recurrent / d weightHh = dGhᵀ · H_prev (H_prev the T·B previous states)
+  // d recurrent / d biasIh, biasHh = column sums of dGx and dGh
   return record("recurrent", inputs, states, shape, (g, retainGraph) => {
     const dout = floatData(g.view, dtype);
     buf.dhOut = dout.subarray(0, n);

@@ -39,7 +39,7 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
     }
   });
   const shape = batchFirst ? [B, T, D * H] : [T, B, D * H];
-  // d states_d[slot(d, t), b] = g[b, t, dH:(d+1)H] within the length, 0 past it (and on the unused slot)
+  // d layerOutput / d states = g at step t in the direction's slot (t + 1 forward, t reverse) on rows within their length, 0 past it
   return record("layerOutput", dirs, out, shape, (g) => {
     const dout = flat(g.view);
     return dirs.map((s, d) => {
@@ -72,7 +72,7 @@ export function timeMajor(x: Tensor, into: FloatArray): Tensor {
       for (let i = 0; i < I; i++) out[to + i] = src[from + i];
     }
   }
-  // d x[b, t] = dout[t, b]
+  // d timeMajor / d x = g[t, b] moved back to [b, t]
   return record("timeMajor", [x], out, [T, B, I], (g) => {
     const dout = flat(g.view);
     const dx = freshGrad(x.dtype, x.shape);
