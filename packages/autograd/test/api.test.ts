@@ -3,7 +3,7 @@
 // (`pnpm vitest run -u packages/autograd/test/api.test.ts` rewrites the reports), and a
 // name that only package authors need never appears on the user entry.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 
 const src = (file: string): string => readFileSync(new URL(`../src/${file}`, import.meta.url), "utf8");
@@ -36,5 +36,14 @@ describe("the public API", () => {
     const [m, e] = await Promise.all([import("../src/index.js"), import("../src/extend.js")]);
     for (const name of Object.keys(m)) expect(main).toContain(name);
     for (const name of Object.keys(e)) expect(extend).toContain(name);
+  });
+
+  test("the sibling packages import @unroll/autograd through its two entries only", () => {
+    for (const pkg of ["losses", "rnn"]) {
+      const dir = new URL(`../../${pkg}/src/`, import.meta.url);
+      const specs = readdirSync(dir).flatMap((f) => [...readFileSync(new URL(f, dir), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]));
+      expect(specs.filter((s) => s.includes("autograd")).length, pkg).toBeGreaterThan(2);
+      expect(specs.filter((s) => !s.startsWith("./") && s !== "@unroll/autograd" && s !== "@unroll/autograd/extend"), pkg).toEqual([]);
+    }
   });
 });
