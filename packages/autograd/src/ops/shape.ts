@@ -18,7 +18,7 @@ export function transpose(a: Tensor, dim0: number, dim1: number): Tensor {
   const d0 = normDim("transpose", dim0, a.shape, "dim0");
   const d1 = normDim("transpose", dim1, a.shape, "dim1");
   // A 0-d tensor transposed along its dim 0 is itself (PyTorch).
-  if (a.ndim === 0) return record("transpose", [a], a.data, [], (g) => [g]);
+  if (a.ndim === 0) return record("transpose", [a], a.view, [], (g) => [g]);
   const dims = a.shape.map((_, i) => i);
   dims[d0] = d1;
   dims[d1] = d0;
