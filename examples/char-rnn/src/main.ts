@@ -27,6 +27,7 @@ import {
   type Series,
 } from "@unroll/examples-common";
 import type { CharVocab } from "@unroll/examples-common/data";
+import type { CellName } from "@unroll/examples-common/recurrent";
 import { evaluate, sample, setup, Trainer, type CharModel } from "./task.js";
 
 /** The command-line options, their defaults and help: `--help` prints them. */
@@ -68,7 +69,7 @@ export interface CharRnnRun {
 export function run(opts: CharRnnOptions): CharRnnRun {
   const started = performance.now();
   const ckpt = openCheckpoint(opts, "char-rnn");
-  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers, cell: opts.cell as CellName };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, rng, evalIds, valIds } = s;
   const trainer = new Trainer(model, s.optimizer, s.trainIds, rng, opts);
