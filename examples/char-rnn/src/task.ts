@@ -204,17 +204,22 @@ export class Trainer {
 
   /** Where the run is in the text, and the carried state: what a checkpoint needs to continue exactly. */
   position(): Record<string, unknown> {
-    const h = this.h === undefined ? null : { shape: this.h.shape, data: Array.from(this.h.toTypedArray()) };
-    return { steps: this.steps, offset: this.streams.offset, chunk: this.chunk, h };
+    const arr = (t: Tensor | null) => (t === null ? null : { shape: t.shape, data: Array.from(t.toTypedArray()) });
+    const h = this.h === undefined ? null : arr(this.h.h);
+    const c = this.h === undefined ? null : arr(this.h.c);
+    return { steps: this.steps, offset: this.streams.offset, chunk: this.chunk, h, c };
   }
 
   /** Continue from `position()`. */
   resume(position: Record<string, unknown>): void {
-    const { steps, offset, chunk, h } = position as { steps: number; offset: number; chunk: number; h: { shape: number[]; data: number[] } | null };
+    type Saved = { shape: number[]; data: number[] } | null;
+    const { steps, offset, chunk, h, c } = position as { steps: number; offset: number; chunk: number; h: Saved; c?: Saved };
     this.steps = steps;
     this.streams = new Streams(this.trainIds, this.schedule.batchSize, this.schedule.seqLen, offset);
     this.chunk = chunk;
-    this.h = h === null ? undefined : tensor(h.data, { shape: h.shape, dtype: this.model.head.weight.dtype });
+    const dtype = this.model.head.weight.dtype;
+    const t = (a: Saved | undefined) => (a === null || a === undefined ? null : tensor(a.data, { shape: a.shape, dtype }));
+    this.h = h === null ? undefined : { h: t(h)!, c: t(c) };
   }
 
   /** One training step; returns its loss (mean NLL per character). */

@@ -105,9 +105,9 @@ describe("char-rnn training", () => {
     expect(bad.stderr).not.toContain("    at ");
   });
 
-  it("--resume continues a run stopped with --stop-at exactly where it left off", () => {
+  it.each(["rnn", "lstm"])("--resume continues a run stopped with --stop-at exactly where it left off (--cell %s)", (cell) => {
     const dir = mkdtempSync(join(tmpdir(), "char-rnn-resume-"));
-    const args = [...tiny, "--steps", "30", "--eval-every", "1000", "--train-chars", "8000"];
+    const args = [...tiny, "--steps", "30", "--eval-every", "1000", "--train-chars", "8000", "--cell", cell];
     const straight = run(options(...args, "--save", join(dir, "straight.safetensors")));
     run(options(...args, "--stop-at", "12", "--save", join(dir, "half.safetensors")));
     const resumed = run(options(...args, "--resume", join(dir, "half.safetensors"), "--save", join(dir, "resumed.safetensors")));
