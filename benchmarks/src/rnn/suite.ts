@@ -14,6 +14,7 @@ import { fmtNum, fmtRatio, printTable, timeInterleaved, type SuiteOptions, type 
 import { plainTrainer } from "./plain.js";
 import { makeProblem, workloads, type Problem, type Trainer, type Workload } from "./problem.js";
 import { tfTrainer } from "./tfjs.js";
+import { runGated } from "./gated.js";
 import { genericOpsTrainer, publicApiTrainer } from "./unroll.js";
 
 interface Peer {
@@ -144,6 +145,7 @@ export async function run(opts: SuiteOptions): Promise<void> {
   table("ms");
   console.log("### the same in process CPU time (user + system), median: steadier on a shared machine\n");
   table("cpuMs");
+  await runGated(opts);
   if (!results[0].t.has("unroll float32")) return;
   torchRatios(results);
   diagnostics(results);

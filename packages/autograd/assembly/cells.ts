@@ -69,12 +69,11 @@ function rnnForward<T>(h: usize, gx: usize, gh: usize, b: usize, rows: i32, H: i
   }
 }
 
-/** dz = (dy + dh) · act'(y), dh = 0. */
+/** dz = (dy + dh) · act'(y). */
 @inline function rnnBackwardAt<T>(dz: usize, dh: usize, y: usize, dy: usize, relu: bool, one: bool): void {
   const g = v128.add<T>(ld<T>(dy, one), ld<T>(dh, one));
   const v = ld<T>(y, one);
   st<T>(dz, relu ? v128.and(g, v128.gt<T>(v, v128.splat<T>(0))) : v128.mul<T>(g, oneMinusSq<T>(v)), one);
-  st<T>(dh, v128.splat<T>(0), one);
 }
 
 function rnnBackward<T>(dz: usize, dh: usize, y: usize, dy: usize, n: i32, relu: bool): void {
@@ -197,7 +196,6 @@ function lstmForward<T>(h: usize, c: usize, s: usize, gx: usize, gh: usize, b: u
   st<T>(dgx + 2 * Hb, v128.mul<T>(v128.mul<T>(dcNew, i), oneMinusSq<T>(g)), one);
   st<T>(dgx + 3 * Hb, v128.mul<T>(v128.mul<T>(dhT, tc), sigPrime<T>(o)), one);
   st<T>(dc, v128.mul<T>(dcNew, f), one);
-  st<T>(dh, v128.splat<T>(0), one);
 }
 
 function lstmBackward<T>(dgx: usize, dh: usize, dc: usize, s: usize, cp: usize, dy: usize, dcy: usize, rows: i32, H: i32): void {

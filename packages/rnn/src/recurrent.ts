@@ -20,15 +20,17 @@ interface CellSpec {
   gates: number;
   saved: number;
   lstm: boolean;
+  /** h reaches h' other than through W_hh (the GRU's z ⊙ h): the backward kernel writes that part of dh. */
+  direct: boolean;
   forward: "rnnTanhForward" | "rnnReluForward" | "gruForward" | "lstmForward";
   backward: "rnnTanhBackward" | "rnnReluBackward" | "gruBackward" | "lstmBackward";
 }
 
 export const CELLS: Record<CellKind, CellSpec> = {
-  rnnTanh: { gates: 1, saved: 0, lstm: false, forward: "rnnTanhForward", backward: "rnnTanhBackward" },
-  rnnRelu: { gates: 1, saved: 0, lstm: false, forward: "rnnReluForward", backward: "rnnReluBackward" },
-  gru: { gates: 3, saved: 4, lstm: false, forward: "gruForward", backward: "gruBackward" },
-  lstm: { gates: 4, saved: 5, lstm: true, forward: "lstmForward", backward: "lstmBackward" },
+  rnnTanh: { gates: 1, saved: 0, lstm: false, direct: false, forward: "rnnTanhForward", backward: "rnnTanhBackward" },
+  rnnRelu: { gates: 1, saved: 0, lstm: false, direct: false, forward: "rnnReluForward", backward: "rnnReluBackward" },
+  gru: { gates: 3, saved: 4, lstm: false, direct: true, forward: "gruForward", backward: "gruBackward" },
+  lstm: { gates: 4, saved: 5, lstm: true, direct: false, forward: "lstmForward", backward: "lstmBackward" },
 };
 
 /** The parameters of one layer and direction, as in `torch.nn.GRUCell` etc. */
@@ -87,6 +89,16 @@ function onesOf(a: FloatArray, n: number): FloatArray {
   return ones64;
 }
 
+// Rows per product over the whole sequence: enough for gemm's full speed, few enough that
+// the operands stay in cache (one product over a long sequence is slower, as is copying it
+// into wasm memory whole).
+const CHUNK_ROWS = 1024;
+
+/** f over consecutive blocks of at most CHUNK_ROWS of `rows` rows; `more` is false for the first. */
+function byRows(rows: number, f: (r0: number, n: number, more: boolean) => void): void {
+  for (let r = 0; r < rows; r += CHUNK_ROWS) f(r, Math.min(CHUNK_ROWS, rows - r), r > 0);
+}
+
 /** Rows b of one step that are past their length. */
 function inactiveRows(lengths: Int32Array | null, t: number): number[] {
   const out: number[] = [];
@@ -139,7 +151,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   // Gx = X W_ihᵀ + b_ih, all T·B rows at once
   const rows = T * B;
   if (bIh !== null) for (let r = 0; r < rows; r++) buf.gx.set(bIh, r * GH);
-  kernels.gemm(false, true, rows, GH, I, xData, 0, wIh, 0, buf.gx, 0, bIh !== null);
+  byRows(rows, (r, n) => kernels.gemm(false, true, n, GH, I, xData, r * I, wIh, 0, buf.gx, r * GH, bIh !== null));
   for (let k = 0; k < T; k++) {
     const t = reverse ? T - 1 - k : k;
     const from = reverse ? t + 1 : t;
@@ -193,8 +205,8 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
         buf.gx.fill(0, (t * B + b) * GH, (t * B + b + 1) * GH);
         buf.dgh.fill(0, (t * B + b) * GH, (t * B + b + 1) * GH);
       }
-      // dh_from += dGh_t W_hh
-      kernels.gemm(false, false, B, H, GH, buf.dgh, t * B * GH, wHh, 0, buf.dh, 0, true);
+      // dh_from = dGh_t W_hh (+ the direct path the GRU's kernel wrote)
+      kernels.gemm(false, false, B, H, GH, buf.dgh, t * B * GH, wHh, 0, buf.dh, 0, spec.direct);
       for (const b of idle) {
         buf.dh.set(carried.subarray(b * H, (b + 1) * H), b * H);
         if (carriedC !== null) buf.dc!.set(carriedC.subarray(b * H, (b + 1) * H), b * H);
@@ -210,7 +222,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
       return d;
     };
     // dX = dGx W_ih
-    grads[0] = out(x, (d) => kernels.gemm(false, false, rows, I, GH, dGx, 0, wIh, 0, d, 0, false));
+    grads[0] = out(x, (d) => byRows(rows, (r, n) => kernels.gemm(false, false, n, I, GH, dGx, r * GH, wIh, 0, d, r * I, false)));
     // d h0 = what reached slot h0 from the steps, plus the gradient on that slot itself
     const initial = (t: Tensor, d: FloatArray, outer: FloatArray) =>
       out(t, (dst) => {
@@ -219,12 +231,13 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     if (h0 !== null) grads[1] = initial(h0, buf.dh, buf.dhOut);
     if (c0 !== null) grads[h0 !== null ? 2 : 1] = initial(c0, buf.dc!, buf.dcOut!);
     // dW_ih = dGxᵀ X; dW_hh = dGhᵀ H_prev (the T·B previous states lie back to back from slot 0 or 1)
-    grads[wAt] = out(p.weightIh, (d) => kernels.gemm(true, false, GH, I, rows, dGx, 0, xData, 0, d, 0, false));
-    grads[wAt + 1] = out(p.weightHh, (d) => kernels.gemm(true, false, GH, H, rows, dGh, 0, buf.h, (reverse ? 1 : 0) * B * H, d, 0, false));
+    grads[wAt] = out(p.weightIh, (d) => byRows(rows, (r, n, more) => kernels.gemm(true, false, GH, I, n, dGx, r * GH, xData, r * I, d, 0, more)));
+    const prev = (reverse ? 1 : 0) * B * H;
+    grads[wAt + 1] = out(p.weightHh, (d) => byRows(rows, (r, n, more) => kernels.gemm(true, false, GH, H, n, dGh, r * GH, buf.h, prev + r * H, d, 0, more)));
     // db_ih = 1ᵀ dGx, db_hh = 1ᵀ dGh
     let at = wAt + 2;
-    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGx, rows), 0, dGx, 0, d, 0, false));
-    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGh, rows), 0, dGh, 0, d, 0, false));
+    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => byRows(rows, (r, n, more) => kernels.gemm(false, false, 1, GH, n, onesOf(dGx, n), 0, dGx, r * GH, d, 0, more)));
+    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => byRows(rows, (r, n, more) => kernels.gemm(false, false, 1, GH, n, onesOf(dGh, n), 0, dGh, r * GH, d, 0, more)));
     if (!retainGraph && opts.release !== null) opts.release();
     return grads;
   }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });

@@ -28,7 +28,7 @@ export interface CellBuffers {
   saved: FloatArray;
   /** [T, B, G·H]: d(gates) for W_hh; the same buffer as gx when they are equal (RNN, LSTM). */
   dgh: FloatArray;
-  /** [B, H]: in, d h_to from the later steps; out, the part of d h_from that bypasses W_hh. */
+  /** [B, H]: in, d h_to from the later steps; out (GRU only), the part of d h_from that bypasses W_hh. */
   dh: FloatArray;
   /** [B, H]: in, d c_to from the later steps; out, d c_from (LSTM only). */
   dc: FloatArray | null;
@@ -40,7 +40,11 @@ export interface CellBuffers {
 
 /** One step t from state slot `from` to slot `to`: writes h[to] (and c[to]) and saved[t]. */
 export type CellForward = (s: CellBuffers, t: number, from: number, to: number) => void;
-/** The step's backward: writes gx[t] (= d gates for W_ih), dgh[t], and updates dh (and dc). */
+/**
+ * The step's backward: writes gx[t] (= d gates for W_ih) and dgh[t], and dc for the LSTM.
+ * The GRU also overwrites dh with h's direct path (dh ⊙ z); the RNN and the LSTM have
+ * none and leave dh as it was (the driver's dh = dgh W_hh then overwrites it).
+ */
 export type CellBackward = (s: CellBuffers, t: number, from: number, to: number) => void;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -69,7 +73,6 @@ function rnnBackward(s: CellBuffers, t: number, to: number, relu: boolean): void
     const g = dhOut[o0 + k] + dh[k];
     // d tanh = 1 - y², as (1 - y)(1 + y) to stay exact near |y| = 1; d relu = [y > 0]
     gx[x0 + k] = relu ? (y > 0 ? g : 0) : g * ((1 - y) * (1 + y));
-    dh[k] = 0;
   }
 }
 
@@ -186,7 +189,6 @@ export const lstmBackwardJs: CellBackward = (s, t, from, to) => {
       gx[x0 + 2 * H + j] = dcNew * i * ((1 - gg) * (1 + gg));
       gx[x0 + 3 * H + j] = g * tc * o * (1 - o);
       dc[k] = dcNew * f;
-      dh[k] = 0;
     }
   }
 };

@@ -66,7 +66,7 @@ export function makeCellsWasm(heap: WasmHeap, js: WasmCells): WasmCells {
 
   const rnnBackward = (relu: boolean, fallback: CellBackward): CellBackward => (s, t, from, to) => {
     const n = s.batch * s.hidden;
-    const blocks: Block[] = [[s.gx, t * n, n, OUT], [s.dh, 0, n, INOUT], [s.h, to * n, n, IN], [s.dhOut, to * n, n, IN]];
+    const blocks: Block[] = [[s.gx, t * n, n, OUT], [s.dh, 0, n, IN], [s.h, to * n, n, IN], [s.dhOut, to * n, n, IN]];
     const ok = run(s, blocks, (f32, [dz, dh, y, dy]) => {
       (relu ? (f32 ? ex.rnnReluBackwardF32 : ex.rnnReluBackwardF64) : f32 ? ex.rnnTanhBackwardF32 : ex.rnnTanhBackwardF64)(dz, dh, y, dy, n);
     });
@@ -110,7 +110,7 @@ export function makeCellsWasm(heap: WasmHeap, js: WasmCells): WasmCells {
     const { batch: B, hidden: H } = s;
     const n = B * H;
     const blocks: Block[] = [
-      [s.gx, t * 4 * n, 4 * n, OUT], [s.dh, 0, n, INOUT], [s.dc, 0, n, INOUT],
+      [s.gx, t * 4 * n, 4 * n, OUT], [s.dh, 0, n, IN], [s.dc, 0, n, INOUT],
       [s.saved, t * 5 * n, 5 * n, IN], [s.c, from * n, n, IN], [s.dhOut, to * n, n, IN], [s.dcOut, to * n, n, IN],
     ];
     const ok = run(s, blocks, (f32, [dgx, dh, dc, saved, cp, dy, dcy]) => (f32 ? ex.lstmBackwardF32 : ex.lstmBackwardF64)(dgx, dh, dc, saved, cp, dy, dcy, B, H));

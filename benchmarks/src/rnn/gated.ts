@@ -1,0 +1,70 @@
+// GRU and LSTM versions of the rnn workloads (W1, and W3 for the LSTM) next to the vanilla
+// RNN, through the public API as a user trains them (layer + Linear head + fused loss + SGD),
+// and the T-scaling line: one forward + backward of a 1-layer H = 32 RNN at T = 10,000 and
+// T = 50,000, whose ratio is 5 when BPTT is linear in T.
+//
+// Shapes: B batch, T time, I input, H hidden, C classes.
+
+import { createRng, randn, SGD, tensor, type FloatDtype } from "@unroll/autograd";
+import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
+import { GRU, Linear, LSTM, RNN } from "@unroll/rnn";
+import { fmtNum, fmtRatio, median, printTable, timeInterleaved, type SuiteOptions } from "../timing.js";
+import { makeProblem, workloads, type Problem, type Trainer } from "./problem.js";
+
+type Cell = "rnn" | "gru" | "lstm";
+
+/** The workload with `cell` as its recurrent layer (PyTorch's initialisation from a fixed seed). */
+function cellTrainer(p: Problem, cell: Cell, dtype: FloatDtype): Trainer {
+  const { B, T, I, H, C, kind, lr } = p.w;
+  const rng = createRng(7);
+  const layer = cell === "gru" ? new GRU(I, H, { rng, dtype }) : cell === "lstm" ? new LSTM(I, H, { rng, dtype }) : new RNN(I, H, { rng, dtype });
+  const head = new Linear(H, C, { rng, dtype });
+  const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr });
+  const x = tensor(p.x, { dtype, shape: [B, T, I] });
+  const y = tensor(p.y, { dtype: "int32", shape: kind === "lm" ? [B, T] : [B] });
+  return {
+    step(): number {
+      opt.zeroGrad();
+      const { output, hN } = layer.forward(x);
+      const loss = kind === "lm" ? sequenceCrossEntropy(head.forward(output), y) : crossEntropy(head.forward(hN.select(0, 0)), y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    },
+  };
+}
+
+/** ms of one forward + backward of a 1-layer H = 32 RNN over x [1, T, 8], median of `n` after one warm-up. */
+function sequenceMs(T: number, n: number): number {
+  const rnn = new RNN(8, 32, { rng: createRng(1), dtype: "float32" });
+  const x = randn([1, T, 8], { rng: createRng(T), dtype: "float32" });
+  const times: number[] = [];
+  for (let k = -1; k < n; k++) {
+    const t0 = performance.now();
+    rnn.forward(x).output.sum().backward();
+    if (k >= 0) times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+export async function runGated(opts: SuiteOptions): Promise<void> {
+  const timing = opts.quick ? { warmupMs: 300, budgetMs: 1000, minRounds: 3, maxRounds: 11 } : { warmupMs: 1500, budgetMs: 5000, minRounds: 7, maxRounds: 41 };
+  const rows: string[][] = [];
+  const plan: [string, Cell[]][] = [["W1", ["rnn", "gru", "lstm"]], ["W3", ["rnn", "lstm"]]];
+  for (const [name, cells] of plan) {
+    const w = workloads.find((v) => v.name === name)!;
+    const p = makeProblem(w);
+    const trainers = cells.map((c) => cellTrainer(p, c, "float32"));
+    const t = timeInterleaved(cells.map((c, i) => ({ name: c, fn: () => void trainers[i].step() })), timing);
+    const rnnMs = t[0].ms;
+    t.forEach((r) => rows.push([`${name} ${r.name.toUpperCase()} float32`, fmtNum(r.ms), fmtNum(r.cpuMs), fmtRatio(r.ms / rnnMs)]));
+  }
+  console.log("### gated layers: ms per training step (forward + BPTT + SGD), median; ÷ RNN = time ÷ the vanilla RNN's on the same workload\n");
+  printTable(["workload, layer", "ms", "CPU ms", "÷ RNN"], rows);
+
+  const n = opts.quick ? 2 : 5;
+  const short = sequenceMs(10_000, n);
+  const long = sequenceMs(50_000, n);
+  console.log("### T-scaling: one forward + backward, 1-layer RNN, H = 32, B = 1, float32 (median of " + n + ")\n");
+  printTable(["T", "ms", "÷ T = 10,000"], [["10,000", fmtNum(short), "1.0x"], ["50,000", fmtNum(long), fmtRatio(long / short)]]);
+}
