@@ -44,6 +44,9 @@ function fillForm(c: Config): void {
   ($("#query-text") as HTMLInputElement).placeholder = q.placeholder;
   $("#sample-title").textContent = q.sample;
   $(".temperature").hidden = c.task !== "char-rnn";
+  // Names are a few letters long and of many lengths: the gradient picture is for the two text tasks.
+  $("#gradient-chart").hidden = c.task === "name-gender";
+  $("#gradient-caption").textContent = c.task === "name-gender" ? "The gradient-norm picture is drawn for char-rnn and word-boundaries." : "";
 }
 
 /** The form's settings, checked like URL parameters. */
