@@ -171,9 +171,17 @@ temperature.addEventListener("input", () => {
   $("#temperature-value").textContent = temperature.value;
   send({ type: "temperature", value: Number(temperature.value) });
 });
+const query = () => send({ type: "query", text: ($("#query-text") as HTMLInputElement).value, temperature: Number(temperature.value) });
 $<HTMLFormElement>("#query").addEventListener("submit", (event) => {
   event.preventDefault();
-  send({ type: "query", text: ($("#query-text") as HTMLInputElement).value, temperature: Number(temperature.value) });
+  query();
+});
+// Names and spaces follow the typing (a pause of 150 ms); char-rnn samples on "run" only.
+let typing: ReturnType<typeof setTimeout> | undefined;
+$("#query-text").addEventListener("input", () => {
+  if (config?.task === "char-rnn") return;
+  clearTimeout(typing);
+  typing = setTimeout(query, 150);
 });
 
 try {
