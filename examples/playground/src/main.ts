@@ -44,6 +44,9 @@ function fillForm(c: Config): void {
   ($("#query-text") as HTMLInputElement).placeholder = q.placeholder;
   $("#sample-title").textContent = q.sample;
   $(".temperature").hidden = c.task !== "char-rnn";
+  // Names are a few letters long and of many lengths: the gradient picture is for the two text tasks.
+  $("#gradient-chart").hidden = c.task === "name-gender";
+  $("#gradient-caption").textContent = c.task === "name-gender" ? "The gradient-norm picture is drawn for char-rnn and word-boundaries." : "";
 }
 
 /** The form's settings, checked like URL parameters. */
@@ -168,9 +171,17 @@ temperature.addEventListener("input", () => {
   $("#temperature-value").textContent = temperature.value;
   send({ type: "temperature", value: Number(temperature.value) });
 });
+const query = () => send({ type: "query", text: ($("#query-text") as HTMLInputElement).value, temperature: Number(temperature.value) });
 $<HTMLFormElement>("#query").addEventListener("submit", (event) => {
   event.preventDefault();
-  send({ type: "query", text: ($("#query-text") as HTMLInputElement).value, temperature: Number(temperature.value) });
+  query();
+});
+// Names and spaces follow the typing (a pause of 150 ms); char-rnn samples on "run" only.
+let typing: ReturnType<typeof setTimeout> | undefined;
+$("#query-text").addEventListener("input", () => {
+  if (config?.task === "char-rnn") return;
+  clearTimeout(typing);
+  typing = setTimeout(query, 150);
 });
 
 try {

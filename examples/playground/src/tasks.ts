@@ -98,7 +98,10 @@ function nameGenderRun(config: Config, saved?: SavedModel): TaskRun {
       return trainer.steps;
     },
     step: () => trainer.step(),
-    evaluate: () => ({ name: "testAccuracy", value: nameGender.evaluate(s.model, s.test, s.vocab).accuracy }),
+    evaluate: () => {
+      const ev = nameGender.evaluate(s.model, s.test, s.vocab);
+      return { name: "testAccuracy", value: ev.accuracy, extra: { testLoss: ev.loss } };
+    },
     sample: () => label([...NAME_GENDER_EXAMPLES, ...s.test.slice(0, 6).map((e) => e.name)]),
     query: (text) => label(text.split(/[\s,]+/)),
     activations: (text) => activations(s.model, s.vocab, text.toLowerCase()),

@@ -127,7 +127,9 @@ function handle(cmd: Command): void {
       tick.port2.postMessage(null);
       return;
     case "pause":
-      if (status === "training") setStatus("paused");
+      if (status !== "training") return;
+      progress(); // the step it stopped at
+      setStatus("paused");
       return;
     case "step":
       if (!run || status === "training" || status === "done") return;

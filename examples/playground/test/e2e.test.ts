@@ -158,6 +158,35 @@ describe("playground in Chromium", () => {
     await page.close();
   }, 120_000);
 
+  it("pauses, steps once, resumes and resets on the buttons", async () => {
+    const { page, errors } = await open("?task=name-gender&hidden=16&steps=100000&autostart=1");
+    await waitFor(page, "status", "^training$");
+    await waitFor(page, "step", "^[1-9]");
+    await page.click('[data-testid="pause"]');
+    await waitFor(page, "status", "^paused$");
+    const paused = Number(await text(page, "step"));
+    await page.waitForTimeout(300);
+    expect(Number(await text(page, "step"))).toBe(paused);
+    await page.click('[data-testid="step-once"]');
+    await waitFor(page, "step", `^${paused + 1}$`);
+    expect(await text(page, "status")).toBe("paused");
+    await page.click('[data-testid="start"]');
+    await waitFor(page, "status", "^training$");
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="step"]')?.textContent) > n, paused + 1);
+    await page.fill('input[name="hidden"]', "0");
+    await page.click('[data-testid="reset"]');
+    await waitFor(page, "error", '^hidden: expected a whole number from 1 to 2048, got "0"$');
+    expect(await text(page, "status")).toBe("training"); // a bad setting leaves the run alone
+    await page.fill('input[name="hidden"]', "24");
+    await page.click('[data-testid="reset"]');
+    await waitFor(page, "status", "^idle$");
+    await waitFor(page, "step", "^0$");
+    expect(await text(page, "error")).toBe("");
+    expect(new URL(page.url()).searchParams.get("hidden")).toBe("24");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("refuses a bad URL parameter with a message and starts nothing", async () => {
     for (const [search, message] of [
       ["?task=poetry&autostart=1", 'task: expected one of char-rnn, name-gender, word-boundaries, got "poetry"'],
