@@ -50,6 +50,37 @@ describe("backward({ createGraph })", () => {
     expect(x.grad!.requiresGrad).toBe(false);
   });
 
+  it("a retained non-leaf's .grad has a graph too", () => {
+    const x = leaf([3]);
+    const h = x.pow(2).retainGrad();
+    h.pow(2).sum().backward({ createGraph: true });
+    // d h² / d h = 2h = 2x², whose derivative in x is 4x
+    expect(arr(h.grad)).toEqual([18]);
+    expect(h.grad!.requiresGrad).toBe(true);
+    x.grad = null;
+    h.grad!.backward();
+    expect(arr(x.grad)).toEqual([12]);
+  });
+
+  it("float32 stays float32 and agrees with float64", () => {
+    const run = (dtype: "float32" | "float64") => {
+      const x = tensor([0.3, -1.2, 2], { dtype, requiresGrad: true });
+      const w = tensor([[0.5, -0.25], [1, 0.75], [-0.5, 0.1]], { dtype, requiresGrad: true });
+      x.reshape([1, 3]).matmul(w).tanh().logSoftmax(1).sum().mul(x.sigmoid().sum()).backward({ createGraph: true });
+      const gx = x.grad!;
+      x.grad = null;
+      w.grad = null;
+      gx.pow(2).sum().backward();
+      return { gx, hx: x.grad!, hw: w.grad! };
+    };
+    const f32 = run("float32");
+    const f64 = run("float64");
+    for (const k of ["gx", "hx", "hw"] as const) {
+      expect(f32[k].dtype).toBe("float32");
+      arr(f64[k])!.forEach((v, i) => expect(Math.abs(arr(f32[k])![i] - v)).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+    }
+  });
+
   it("rejects unknown options and a bad createGraph", () => {
     const x = leaf([3]);
     expect(() => x.sum().backward({ create_graph: true } as never)).toThrow(/backward: unknown option "create_graph"/);
@@ -93,6 +124,18 @@ describe("record: declaring the double backward", () => {
     expect(x.grad).toBeNull();
     fused(x).sum().backward();
     expect(arr(x.grad)![0]).toBeCloseTo(Math.E, 14);
+  });
+
+  it("the check covers the whole graph before any .grad changes", () => {
+    const fused = (x: Tensor) => record("fusedThing", [x], values(x, Math.exp), x.shape, (g) => [g.mul(x.exp())], { noDoubleBackward: "compose exp() instead" });
+    const a = leaf([1, 2]);
+    const b = leaf([3]);
+    const h = a.mul(2);
+    h.retainGrad();
+    // b and h are reached before the fused op's input would be, in reverse order
+    const loss = fused(a).sum().add(b.pow(2).sum()).add(h.sum());
+    expect(() => loss.backward({ createGraph: true })).toThrow(/fusedThing: createGraph is not supported/);
+    expect([a.grad, b.grad, h.grad]).toEqual([null, null, null]);
   });
 
   it("an op that declares neither is an error under createGraph, never a silently wrong second derivative", () => {

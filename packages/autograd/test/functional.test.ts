@@ -3,7 +3,7 @@
 // alone, and clear errors for bad input.
 
 import { describe, expect, it } from "vitest";
-import { createRng, grad, noGrad, randn, tensor, valueAndGrad, type Tensor } from "../src/index.js";
+import { createRng, enableGrad, grad, isGradEnabled, noGrad, randn, tensor, valueAndGrad, type Tensor } from "../src/index.js";
 
 const rng = createRng(21);
 const x64 = (shape: number[], requiresGrad = false) => randn(shape, { dtype: "float64", rng, requiresGrad });
@@ -72,6 +72,16 @@ describe("grad", () => {
     const v = tensor([1, 2, 3], { dtype: "float64" });
     const g = grad((a: Tensor) => a.pow(2), { gradOutputs: v })(x) as Tensor;
     close(g, x.mul(2).mul(v));
+  });
+
+  it("enableGrad records inside noGrad, as torch.enable_grad, and restores the mode", () => {
+    const x = x64([2], true);
+    noGrad(() => {
+      expect(x.mul(2).requiresGrad).toBe(false);
+      expect(enableGrad(() => x.mul(2)).requiresGrad).toBe(true);
+      expect(isGradEnabled()).toBe(false);
+    });
+    expect(isGradEnabled()).toBe(true);
   });
 
   it("works under noGrad (it turns grad mode on inside, as torch.func.grad)", () => {

@@ -4,13 +4,9 @@
 // backward({ createGraph }) followed by backward of the result.
 
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { cat, grad, kernelsInUse, stack, tensor, useKernels, zeros, type Tensor } from "../src/index.js";
-
-interface ArrayJson {
-  shape: number[];
-  data: number[];
-}
+import { describe, expect, it } from "vitest";
+import { expectClose, forEachKernelSet, fromFixture, type FixtureArray as ArrayJson } from "@unroll/testkit";
+import { cat, grad, stack, tensor, zeros, type Tensor } from "../src/index.js";
 
 interface Case {
   name: string;
@@ -79,68 +75,54 @@ const FNS: Record<string, Fn> = {
 };
 
 const file = JSON.parse(readFileSync(new URL("./fixtures/higher/higher.json", import.meta.url), "utf8")) as { cases: Case[] };
-const t = (a: ArrayJson, requiresGrad = false) => tensor(a.data, { shape: a.shape, dtype: "float64", requiresGrad });
+const t = (a: ArrayJson, requiresGrad = false) => fromFixture(a, { requiresGrad });
 
 /** Per element |got - want| <= 1e-9 (|want| + 0.01 max|want|), as the shared golden gated fixtures. */
-function expectNear(got: Tensor, want: ArrayJson, what: string): void {
-  expect(got.shape, `${what}: shape`).toEqual(want.shape);
-  const g = got.toTypedArray();
-  const floor = 0.01 * want.data.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-  want.data.forEach((e, i) => {
-    if (!(Math.abs(g[i] - e) <= 1e-9 * (Math.abs(e) + floor))) expect.fail(`${what}[${i}]: ${g[i]} vs PyTorch ${e}`);
-  });
-}
+const expectNear = (got: Tensor, want: ArrayJson, what: string) => expectClose(got, want, { rtol: 1e-9, floor: 0.01, what });
 
 const dot = (gs: Tensor[], vs: Tensor[]): Tensor => gs.map((g, i) => g.mul(vs[i]).sum()).reduce((s, x) => s.add(x));
-
-const initial = kernelsInUse();
-afterAll(() => useKernels(initial));
 
 describe("PyTorch higher-order fixtures", () => {
   it("cover every case of the generator, and the table has no extra entries", () => {
     expect(file.cases.length).toBeGreaterThanOrEqual(43);
     expect(Object.keys(FNS).sort()).toEqual(file.cases.map((c) => c.name).sort());
   });
+});
 
-  for (const set of ["wasm", "js"] as const) {
-    describe(`${set} kernels`, () => {
-      for (const c of file.cases) {
-        const idx = Object.fromEntries(Object.entries(c.intInputs).map(([k, v]) => [k, tensor(v.data, { shape: v.shape, dtype: "int32" })]));
-        const upstream = t(c.upstream);
-        const v = c.v.map((a) => t(a));
-        const all = c.inputs.map((_, i) => i);
-        const s = (...xs: Tensor[]) => FNS[c.name](xs, idx).mul(upstream).sum();
+forEachKernelSet("PyTorch higher-order fixtures", () => {
+  for (const c of file.cases) {
+    const idx = Object.fromEntries(Object.entries(c.intInputs).map(([k, v]) => [k, tensor(v.data, { shape: v.shape, dtype: "int32" })]));
+    const upstream = t(c.upstream);
+    const v = c.v.map((a) => t(a));
+    const all = c.inputs.map((_, i) => i);
+    const s = (...xs: Tensor[]) => FNS[c.name](xs, idx).mul(upstream).sum();
 
-        it(`${c.name}: nested grad`, () => {
-          useKernels(set);
-          const xs = c.inputs.map((a) => t(a));
-          const first = grad(s, { argnums: all })(...xs) as Tensor[];
-          first.forEach((g, i) => expectNear(g, c.expected.grads[i], `grad ${i}`));
-          const hvp = grad((...ys: Tensor[]) => dot(grad(s, { argnums: all })(...ys) as Tensor[], v), { argnums: all })(...xs) as Tensor[];
-          hvp.forEach((h, i) => expectNear(h, c.expected.hvp[i], `hvp ${i}`));
-          if (c.w !== undefined && c.expected.third !== undefined) {
-            const w = c.w.map((a) => t(a));
-            const hv = (...ys: Tensor[]) => dot(grad((...zs: Tensor[]) => dot(grad(s, { argnums: all })(...zs) as Tensor[], v), { argnums: all })(...ys) as Tensor[], w);
-            const third = grad(hv, { argnums: all })(...xs) as Tensor[];
-            third.forEach((h, i) => expectNear(h, c.expected.third![i], `third ${i}`));
-          }
-          xs.forEach((x) => expect(x.grad).toBeNull());
-        });
-
-        it(`${c.name}: backward({ createGraph }) then backward`, () => {
-          useKernels(set);
-          const xs = c.inputs.map((a) => t(a, true));
-          const out = FNS[c.name](xs, idx);
-          expectNear(out, c.expected.output, "output");
-          out.backward(upstream, { createGraph: true });
-          const first = xs.map((x) => x.grad!);
-          first.forEach((g, i) => expectNear(g, c.expected.grads[i], `grad ${i}`));
-          xs.forEach((x) => (x.grad = null));
-          const gv = dot(first, v);
-          if (gv.requiresGrad) gv.backward();
-          xs.forEach((x, i) => expectNear(x.grad ?? zeros(x.shape, { dtype: "float64" }), c.expected.hvp[i], `hvp ${i}`));
-        });
+    it(`${c.name}: nested grad`, () => {
+      const xs = c.inputs.map((a) => t(a));
+      const first = grad(s, { argnums: all })(...xs) as Tensor[];
+      first.forEach((g, i) => expectNear(g, c.expected.grads[i], `grad ${i}`));
+      const hvp = grad((...ys: Tensor[]) => dot(grad(s, { argnums: all })(...ys) as Tensor[], v), { argnums: all })(...xs) as Tensor[];
+      hvp.forEach((h, i) => expectNear(h, c.expected.hvp[i], `hvp ${i}`));
+      if (c.w !== undefined && c.expected.third !== undefined) {
+        const w = c.w.map((a) => t(a));
+        const hv = (...ys: Tensor[]) => dot(grad((...zs: Tensor[]) => dot(grad(s, { argnums: all })(...zs) as Tensor[], v), { argnums: all })(...ys) as Tensor[], w);
+        const third = grad(hv, { argnums: all })(...xs) as Tensor[];
+        third.forEach((h, i) => expectNear(h, c.expected.third![i], `third ${i}`));
       }
+      xs.forEach((x) => expect(x.grad).toBeNull());
+    });
+
+    it(`${c.name}: backward({ createGraph }) then backward`, () => {
+      const xs = c.inputs.map((a) => t(a, true));
+      const out = FNS[c.name](xs, idx);
+      expectNear(out, c.expected.output, "output");
+      out.backward(upstream, { createGraph: true });
+      const first = xs.map((x) => x.grad!);
+      first.forEach((g, i) => expectNear(g, c.expected.grads[i], `grad ${i}`));
+      xs.forEach((x) => (x.grad = null));
+      const gv = dot(first, v);
+      if (gv.requiresGrad) gv.backward();
+      xs.forEach((x, i) => expectNear(x.grad ?? zeros(x.shape, { dtype: "float64" }), c.expected.hvp[i], `hvp ${i}`));
     });
   }
 });

@@ -2,41 +2,34 @@
 // have differentiable rules (gradgradcheck, both kernel sets); the fused recurrent
 // kernel has none, so createGraph through it is an error that suggests the composed step.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { createRng, grad, gradgradcheck, kernelsInUse, randn, tensor, useKernels, type Tensor } from "@unroll/autograd";
+import { describe, expect, it } from "vitest";
+import { forEachKernelSet } from "@unroll/testkit";
+import { createRng, grad, gradgradcheck, randn, tensor, type Tensor } from "@unroll/autograd";
 import { Embedding, GRU, GRUCell, Linear, LSTM, LSTMCell, RNN, RNNCell } from "../src/index.js";
 
-const initial = kernelsInUse();
-afterAll(() => useKernels(initial));
-
-for (const set of ["wasm", "js"] as const) {
-  describe(`second derivatives through the layers, ${set} kernels`, () => {
-    it("Linear (x, weight and bias), batched input", () => {
-      useKernels(set);
-      const rng = createRng(3);
-      const lin = new Linear(4, 3, { rng });
-      const x = randn([2, 5, 4], { rng, requiresGrad: true });
-      const report = gradgradcheck((xi) => lin.forward(xi).tanh(), [x, lin.weight, lin.bias!]);
-      expect(report.ok, report.message).toBe(true);
-    });
-
-    it("Linear without bias", () => {
-      useKernels(set);
-      const rng = createRng(4);
-      const lin = new Linear(3, 2, { rng, bias: false });
-      const report = gradgradcheck((xi) => lin.forward(xi).pow(3), [randn([4, 3], { rng, requiresGrad: true }), lin.weight]);
-      expect(report.ok, report.message).toBe(true);
-    });
-
-    it("Embedding, with a padding index and repeated ids", () => {
-      useKernels(set);
-      const emb = new Embedding(5, 3, { rng: createRng(5), paddingIdx: 1 });
-      const ids = tensor([[0, 1, 4], [4, 2, 1]], { dtype: "int32" });
-      const report = gradgradcheck(() => emb.forward(ids).sigmoid(), [emb.weight]);
-      expect(report.ok, report.message).toBe(true);
-    });
+forEachKernelSet("second derivatives through the layers", () => {
+  it("Linear (x, weight and bias), batched input", () => {
+    const rng = createRng(3);
+    const lin = new Linear(4, 3, { rng });
+    const x = randn([2, 5, 4], { rng, requiresGrad: true });
+    const report = gradgradcheck((xi) => lin.forward(xi).tanh(), [x, lin.weight, lin.bias!]);
+    expect(report.ok, report.message).toBe(true);
   });
-}
+
+  it("Linear without bias", () => {
+    const rng = createRng(4);
+    const lin = new Linear(3, 2, { rng, bias: false });
+    const report = gradgradcheck((xi) => lin.forward(xi).pow(3), [randn([4, 3], { rng, requiresGrad: true }), lin.weight]);
+    expect(report.ok, report.message).toBe(true);
+  });
+
+  it("Embedding, with a padding index and repeated ids", () => {
+    const emb = new Embedding(5, 3, { rng: createRng(5), paddingIdx: 1 });
+    const ids = tensor([[0, 1, 4], [4, 2, 1]], { dtype: "int32" });
+    const report = gradgradcheck(() => emb.forward(ids).sigmoid(), [emb.weight]);
+    expect(report.ok, report.message).toBe(true);
+  });
+});
 
 describe("createGraph through the fused recurrent kernel", () => {
   const composed = /recurrent: createGraph is not supported through this op; the fused recurrent kernel has no double backward \(as PyTorch's fused RNN kernels\).*compose each step/;
