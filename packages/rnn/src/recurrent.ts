@@ -11,7 +11,7 @@
 // state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
 
 import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
-import { floatBuffer, floatData, freshGrad, kernels, record, type CellBuffers } from "@unroll/autograd/extend";
+import { floatData, freshGrad, kernels, record, releaseResident, residentBuffer, type CellBuffers } from "@unroll/autograd/extend";
 
 export type CellKind = "rnnTanh" | "rnnRelu" | "gru" | "lstm";
 
@@ -39,7 +39,11 @@ export interface CellParams {
   biasHh: Tensor | null;
 }
 
-/** The buffers one direction's forward writes and its backward reads. */
+/**
+ * The buffers one direction's forward writes and its backward reads, and the per-step
+ * scratch: resident in the kernels' memory (residentBuffer), so that the per-step
+ * products and cell kernels read and write them in place.
+ */
 export interface DirectionBuffers {
   gx: FloatArray;
   saved: FloatArray;
@@ -47,21 +51,35 @@ export interface DirectionBuffers {
   states: FloatArray;
   /** GRU only: d(gates) for W_hh. */
   dgh: FloatArray | null;
+  /** One step's h W_hhᵀ [B, G·H]; the running d h and d c [B, H]; what carried rows pass on [B, H] (h, c). */
+  gh: FloatArray;
+  dh: FloatArray;
+  dc: FloatArray;
+  carried: FloatArray;
+  carriedC: FloatArray;
 }
 
-/** Fresh buffers for one direction (`into` reuses a bigger earlier one). */
+/** Buffers for one direction: `into` when big enough, else new ones (`into`'s are given back). */
 export function directionBuffers(kind: CellKind, dtype: FloatDtype, T: number, B: number, H: number, into: DirectionBuffers | null = null): DirectionBuffers {
   const spec = CELLS[kind];
   const rows = T * B;
-  const sizes = { gx: rows * spec.gates * H, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0 };
-  const fits = (a: FloatArray | null, n: number): boolean => a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32");
-  if (into !== null && fits(into.gx, sizes.gx) && fits(into.saved, sizes.saved) && fits(into.states, sizes.states) && (sizes.dgh === 0 || fits(into.dgh, sizes.dgh))) return into;
-  return {
-    gx: floatBuffer(dtype, sizes.gx),
-    saved: floatBuffer(dtype, sizes.saved),
-    states: floatBuffer(dtype, sizes.states),
-    dgh: sizes.dgh === 0 ? null : floatBuffer(dtype, sizes.dgh),
+  const GH = spec.gates * H;
+  const sizes: Record<keyof DirectionBuffers, number> = {
+    gx: rows * GH, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0,
+    gh: B * GH, dh: B * H, dc: B * H, carried: B * H, carriedC: B * H,
   };
+  const keys = Object.keys(sizes) as (keyof DirectionBuffers)[];
+  const fits = (a: FloatArray | null, n: number): boolean => n === 0 || (a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32"));
+  if (into !== null && keys.every((k) => fits(into[k], sizes[k]))) return into;
+  if (into !== null) releaseBuffers(into);
+  const out = {} as DirectionBuffers;
+  for (const k of keys) (out as unknown as Record<string, FloatArray | null>)[k] = k === "dgh" && sizes.dgh === 0 ? null : residentBuffer(dtype, Math.max(1, sizes[k]), out);
+  return out;
+}
+
+/** Give a direction's resident buffers back: nothing may read them after. */
+export function releaseBuffers(b: DirectionBuffers): void {
+  for (const a of Object.values(b) as (FloatArray | null)[]) if (a !== null) releaseResident(a);
 }
 
 export interface RecurrentOptions {
@@ -117,14 +135,14 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     batch: B,
     hidden: H,
     gx: opts.buffers.gx.subarray(0, T * B * GH),
-    gh: floatBuffer(dtype, B * GH),
+    gh: opts.buffers.gh.subarray(0, B * GH),
     bHh,
     h: states.subarray(0, n),
     c: spec.lstm ? states.subarray(n, 2 * n) : null,
     saved: opts.buffers.saved,
     dgh: opts.buffers.gx,
-    dh: floatBuffer(dtype, B * H),
-    dc: spec.lstm ? floatBuffer(dtype, B * H) : null,
+    dh: opts.buffers.dh.subarray(0, B * H),
+    dc: spec.lstm ? opts.buffers.dc.subarray(0, B * H) : null,
     dhOut: states,
     dcOut: null,
   };
@@ -169,8 +187,8 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     buf.dgh = kind === "gru" ? opts.buffers.dgh!.subarray(0, T * B * GH) : buf.gx;
     buf.dh.fill(0);
     buf.dc?.fill(0);
-    const carried = floatBuffer(dtype, B * H);
-    const carriedC = spec.lstm ? floatBuffer(dtype, B * H) : null;
+    const carried = opts.buffers.carried;
+    const carriedC = spec.lstm ? opts.buffers.carriedC : null;
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
       const from = reverse ? t + 1 : t;

@@ -7,7 +7,8 @@ import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
 import { compileAsync, createWasmKernels, wasmPool, wasmUnavailableReason } from "./wasm/index.js";
 import { machineCores, splitCount } from "./wasm/threads.js";
-import { copied } from "./wasm/module.js";
+import { floatBuffer, type FloatArray, type FloatDtype } from "../dtype.js";
+import { copied, releaseResident as release, residentFloats, wasmHeap } from "./wasm/module.js";
 
 export type { Gemm } from "./matmul.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
@@ -131,3 +132,20 @@ if (threadsEnv !== undefined && threadsEnv !== "" && !/^[1-9][0-9]*$/.test(threa
   throw new TypeError(`UNROLL_THREADS: expected a positive integer, got ${JSON.stringify(threadsEnv)}`);
 }
 setNumThreads(threadsEnv ? Number(threadsEnv) : machineCores());
+
+/**
+ * A zeroed float buffer that lives inside the WebAssembly kernels' shared memory, so that
+ * kernels read and write it in place instead of copying it in and out each call; an
+ * ordinary buffer where the memory is not shared. For long-lived buffers (parameters,
+ * a layer's workspaces): it stays until `releaseResident(a)`, or until `owner` (default:
+ * the buffer itself) is garbage collected.
+ * Example: `const states = residentBuffer("float32", T * B * H, workspace)`.
+ */
+export function residentBuffer(dtype: FloatDtype, n: number, owner?: object): FloatArray {
+  return (wasmHeap && residentFloats(wasmHeap, dtype === "float32", n, owner)) ?? floatBuffer(dtype, n);
+}
+
+/** Give a residentBuffer back now (a no-op for an ordinary buffer); nothing may use it after. */
+export function releaseResident(a: FloatArray): void {
+  if (wasmHeap !== null) release(wasmHeap, a);
+}
