@@ -101,11 +101,13 @@ else if (wasmKernels !== null) select("wasm");
 
 /**
  * Counters of the kernels since they loaded: `copiedFloats`, the floats copied into and out
- * of WebAssembly memory, and `splitCalls`, the products split across threads.
+ * of WebAssembly memory, `splitCalls`, the products split across threads, and
+ * `workerParts`, the parts of those that worker threads ran (the caller runs a part
+ * itself when its worker has not started it yet).
  * Example: `const c0 = kernelStats().copiedFloats` before a step.
  */
-export function kernelStats(): { copiedFloats: number; splitCalls: number } {
-  return { copiedFloats: copied.floats, splitCalls: splitCount.calls };
+export function kernelStats(): { copiedFloats: number; splitCalls: number; workerParts: number } {
+  return { copiedFloats: copied.floats, splitCalls: splitCount.calls, workerParts: splitCount.workerParts };
 }
 
 /**

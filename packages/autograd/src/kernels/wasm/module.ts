@@ -88,7 +88,7 @@ export const MAX_BYTES = 2 ** 31;
 /** Threads whose packing scratch is laid out (the pool never grows past it). */
 export const MAX_THREADS = 16;
 /** Bytes of one thread's slot in the control block that the pool synchronises on (threads.ts). */
-export const CONTROL_SLOT_BYTES = 128;
+export const CONTROL_SLOT_BYTES = 256;
 export const CONTROL_BYTES = CONTROL_SLOT_BYTES * (MAX_THREADS + 1);
 
 export const align64 = (x: number): number => (x + 63) & ~63;
