@@ -11,7 +11,7 @@
 // state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
 
 import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
-import { floatData, freshGrad, kernels, record, releaseResident, residentBuffer, type CellBuffers } from "@unroll/autograd/extend";
+import { columnSums, floatData, freshGrad, kernels, record, releaseResident, residentBuffer, type CellBuffers } from "@unroll/autograd/extend";
 
 export type CellKind = "rnnTanh" | "rnnRelu" | "gru" | "lstm";
 
@@ -90,19 +90,6 @@ export interface RecurrentOptions {
   buffers: DirectionBuffers;
   /** Called when the backward has run without retainGraph: nothing reads the buffers again. */
   release: (() => void) | null;
-}
-
-let ones32 = new Float32Array(0);
-let ones64 = new Float64Array(0);
-
-/** At least n ones, of a's type: column sums as a product (1ᵀ A) are several times faster than a loop. */
-function onesOf(a: FloatArray, n: number): FloatArray {
-  if (a instanceof Float32Array) {
-    if (ones32.length < n) ones32 = new Float32Array(n).fill(1);
-    return ones32;
-  }
-  if (ones64.length < n) ones64 = new Float64Array(n).fill(1);
-  return ones64;
 }
 
 /** Rows b of one step that are past their length. */
@@ -236,8 +223,8 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     grads[wAt + 1] = out(p.weightHh, (d) => kernels.gemm(true, false, GH, H, rows, dGh, 0, buf.h, (reverse ? 1 : 0) * B * H, d, 0, false));
     // db_ih = 1ᵀ dGx, db_hh = 1ᵀ dGh
     let at = wAt + 2;
-    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGx, rows), 0, dGx, 0, d, 0, false));
-    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => kernels.gemm(false, false, 1, GH, rows, onesOf(dGh, rows), 0, dGh, 0, d, 0, false));
+    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => columnSums(d, 0, dGx, 0, rows, GH, false));
+    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => columnSums(d, 0, dGh, 0, rows, GH, false));
     if (!retainGraph && opts.release !== null) opts.release();
     return grads;
   }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });

@@ -151,3 +151,23 @@ export function residentBuffer(dtype: FloatDtype, n: number, owner?: object): Fl
 export function releaseResident(a: FloatArray): void {
   if (wasmHeap !== null) release(wasmHeap, a);
 }
+
+let ones32: Float32Array = new Float32Array(0);
+let ones64: Float64Array = new Float64Array(0);
+
+/**
+ * d[0:cols] (+)= Σ_rows g[rows, cols] (from gOff), e.g. a bias gradient: as the product
+ * 1ᵀ G on the active gemm, several times faster than a loop, with the ones resident.
+ * Example: `columnSums(db, 0, dout, 0, n, outF, false)`.
+ */
+export function columnSums(d: FloatArray, dOff: number, g: FloatArray, gOff: number, rows: number, cols: number, accumulate: boolean): void {
+  let ones: FloatArray;
+  if (g instanceof Float32Array) {
+    if (ones32.length < rows) ones32 = (residentBuffer("float32", Math.max(rows, 2 * ones32.length)) as Float32Array).fill(1);
+    ones = ones32;
+  } else {
+    if (ones64.length < rows) ones64 = (residentBuffer("float64", Math.max(rows, 2 * ones64.length)) as Float64Array).fill(1);
+    ones = ones64;
+  }
+  kernels.gemm(false, false, 1, cols, rows, ones, 0, g, gOff, d, dOff, accumulate);
+}
