@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 // gradchecks, the thread tests) again on two threads with every product split, so
 // that both thread counts are checked against the same references.
 const CORE = [
-  "packages/*/test/**/{fixtures,golden,gradcheck,ops.gradcheck,derivatives,float32,threads}.test.ts",
+  "packages/*/test/**/{fixtures,golden,gradcheck,ops.gradcheck,derivatives,float32,threads,resident}.test.ts",
 ];
 
 export default defineConfig({

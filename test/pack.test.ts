@@ -98,7 +98,7 @@ console.log(JSON.stringify({
   y: y.item(), gradA: a.grad.toArray(), gradB: b.grad.toArray(), gradcheck: check.ok,
   cubeGrad: c.grad.toArray(), cubeCheck, cubeOp: cube(c).op,
   firstLoss: losses_[0], lastLoss: losses_[losses_.length - 1], kernels: autograd.kernelsInUse(),
-  threads: autograd.numThreads(), wideGrad: wide.layers[0][0].weightHh.grad.shape, splitCalls: autograd.kernelStats().splitCalls,
+  threads: autograd.numThreads(), wideGrad: wide.layers[0][0].weightHh.grad.shape, splitCalls: autograd.kernelStats().splitCalls, workerParts: autograd.kernelStats().workerParts,
   exports: { autograd: Object.keys(autograd), extend: Object.keys(extend), losses: Object.keys(losses), rnn: Object.keys(rnn) },
 }));
 `;
@@ -201,6 +201,7 @@ test("plain Node ESM imports all three packages and runs forward, backward and g
   expect(out.threads).toBe(2);
   expect(out.wideGrad).toEqual([256, 256]);
   expect(out.splitCalls).toBeGreaterThan(0);
+  expect(out.workerParts).toBeGreaterThan(0);
   // The built packages export exactly what their sources export.
   expect(out.exports.autograd.sort()).toEqual(Object.keys(autogradSrc).sort());
   expect(out.exports.extend.sort()).toEqual(Object.keys(extendSrc).sort());

@@ -6,7 +6,7 @@
 // Then per workload: unroll / PyTorch, achieved GFLOP/s against the gemm kernel's, the
 // floats copied in and out of wasm memory per step and the share of time outside kernels.
 
-import { kernelsInUse, useKernels, type KernelSet } from "@unroll/autograd";
+import { kernelsInUse, setNumThreads, useKernels, type KernelSet } from "@unroll/autograd";
 import { diagnose, gemmPeak, stepFlops } from "./diagnostics.js";
 import { startTorch, torchVersion } from "./torch.js";
 import { initTf, useTfBackend } from "../tfjs.js";
@@ -46,12 +46,18 @@ const opened: { close(): void }[] = [];
 // The kernel set unroll starts with (WebAssembly SIMD where the runtime has it); the
 // "js kernels" row switches to the JavaScript fallback for its own steps.
 const defaultKernels = kernelsInUse();
-const kernelSet = (set: KernelSet) => () => useKernels(set);
+/** Before each step of an unroll peer: its kernel set, and its thread count (1 unless named). */
+const kernelSet = (set: KernelSet, threads = 1) => () => {
+  useKernels(set);
+  setNumThreads(threads);
+};
+
 
 /** The first peer is the reference for the loss check. */
 const allPeers: readonly Peer[] = [
   { name: "unroll float64", make: (p) => publicApiTrainer(p, "float64"), before: kernelSet(defaultKernels) },
   { name: "unroll float32", make: (p) => publicApiTrainer(p, "float32"), before: kernelSet(defaultKernels) },
+  { name: "unroll float32 2 threads", make: (p) => publicApiTrainer(p, "float32"), before: kernelSet(defaultKernels, 2) },
   ...(defaultKernels === "wasm"
     ? [{ name: "unroll float32 js kernels", make: (p: Problem) => publicApiTrainer(p, "float32"), before: kernelSet("js") }]
     : []),
@@ -161,29 +167,36 @@ function torchRatios(results: readonly Result[]): void {
   console.log(`PyTorch ${torch.version}, one process per thread count.\n`);
   const ms = (r: Result, name: string): number => r.t.get(name)?.ms ?? NaN;
   const rows = results.map((r) => {
-    const [u, t1, t2] = [ms(r, "unroll float32"), ms(r, "PyTorch 1 thread"), ms(r, "PyTorch 2 threads")];
-    return [r.w.name, fmtNum(u), fmtNum(t1), fmtRatio(u / t1), fmtNum(t2), fmtRatio(u / t2)];
+    const [u1, u2, t1, t2] = [ms(r, "unroll float32"), ms(r, "unroll float32 2 threads"), ms(r, "PyTorch 1 thread"), ms(r, "PyTorch 2 threads")];
+    return [r.w.name, fmtNum(u1), fmtNum(t1), fmtRatio(u1 / t1), fmtNum(u2), fmtNum(t2), fmtRatio(u2 / t2)];
   });
-  printTable(["workload", "unroll ms", "PyTorch 1 thread ms", "unroll / PyTorch 1", "PyTorch 2 threads ms", "unroll / PyTorch 2"], rows);
+  printTable(["workload", "unroll 1 thread ms", "PyTorch 1 thread ms", "1 thread: unroll / PyTorch", "unroll 2 threads ms", "PyTorch 2 threads ms", "2 threads: unroll / PyTorch"], rows);
 }
 
 /** Per workload: GFLOP/s, copies and the share of time outside kernels, from a separate instrumented run. */
 function diagnostics(results: readonly Result[]): void {
+  setNumThreads(1);
+  useKernels(defaultKernels);
   const peak = gemmPeak();
-  console.log(`### where unroll float32's step goes (kernels.gemm peak: ${fmtNum(peak.gflops)} GFLOP/s on float32 ${peak.n}³)\n`);
+  console.log(`### where unroll float32's step goes (kernels.gemm peak: ${fmtNum(peak.gflops)} GFLOP/s on float32 ${peak.n}³, 1 thread)\n`);
+  const gflops = (flops: number, ms: number | undefined): string => (ms === undefined ? "—" : fmtNum(flops / ms / 1e6));
   const rows = results.map((r) => {
     const flops = stepFlops(r.w);
-    const u = r.t.get("unroll float32")!.ms;
-    const t1 = r.t.get("PyTorch 1 thread")?.ms;
+    const ms = (name: string): number | undefined => r.t.get(name)?.ms;
     const d = diagnose(publicApiTrainer(makeProblem(r.w), "float32"));
     return [
       r.w.name,
       fmtNum(flops / 1e9),
-      fmtNum(flops / u / 1e6),
-      t1 === undefined ? "—" : fmtNum(flops / t1 / 1e6),
+      gflops(flops, ms("unroll float32")),
+      gflops(flops, ms("unroll float32 2 threads")),
+      gflops(flops, ms("PyTorch 1 thread")),
+      gflops(flops, ms("PyTorch 2 threads")),
       fmtNum(d.copiedFloats / 1e6),
       `${(100 * d.outside).toFixed(0)}%`,
     ];
   });
-  printTable(["workload", "GFLOP per step", "unroll GFLOP/s", "PyTorch 1 thread GFLOP/s", "M floats copied per step", "time outside kernels"], rows);
+  printTable(
+    ["workload", "GFLOP per step", "unroll GFLOP/s", "unroll 2 threads", "PyTorch GFLOP/s", "PyTorch 2 threads", "M floats copied per step", "time outside kernels"],
+    rows,
+  );
 }

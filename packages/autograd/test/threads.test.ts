@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRng, kernelsInUse, matmul, numThreads, randn, setNumThreads, useKernels } from "../src/index.js";
+import { createRng, kernelStats, kernelsInUse, matmul, numThreads, randn, setNumThreads, useKernels } from "../src/index.js";
 import { kernels } from "../src/extend.js";
 import { wasmPool } from "../src/kernels/wasm/index.js";
 import { split } from "../src/kernels/wasm/threads.js";
@@ -58,6 +58,7 @@ describe.runIf(wasmPool !== null && wasmPool.limit > 1)("threads give the same b
   ];
 
   it("for every layout, both dtypes, accumulate on and off, with 1, 2 and 3 threads", async () => {
+    const workerParts0 = kernelStats().workerParts;
     useKernels("wasm");
     split.minWorkPerThread = 1;
     const rng = createRng("threads-gemm");
@@ -81,6 +82,8 @@ describe.runIf(wasmPool !== null && wasmPool.limit > 1)("threads give the same b
         }
       }
     }
+    // The workers ran parts (the caller takes a part only when its worker has not started it).
+    expect(kernelStats().workerParts).toBeGreaterThan(workerParts0);
   });
 
   it("for the engine's matmul forward and backward", async () => {

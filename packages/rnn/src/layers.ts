@@ -7,10 +7,10 @@
 // reverse direction starting at each example's last valid step, hN each direction's final state.
 
 import { dropout, getDefaultDtype, stack, Tensor, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
-import { checkAllocation, checkOptions, describeValue, fmt, type OptionSchema } from "@unroll/autograd/extend";
+import { checkAllocation, checkOptions, describeValue, fmt, releaseResident, residentBuffer, type OptionSchema } from "@unroll/autograd/extend";
 import { CELL_SCHEMA, checkLSTMState, checkNonlinearity, GRUCell, NONLINEARITY_RULE, LSTMCell, RNNCell, type LSTMState, type Nonlinearity } from "./cells.js";
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
-import { directionBuffers, recurrent, type CellKind, type DirectionBuffers } from "./recurrent.js";
+import { directionBuffers, recurrent, releaseBuffers, type CellKind, type DirectionBuffers } from "./recurrent.js";
 import { checkLengths, layerOutput, timeMajor } from "./sequence.js";
 
 export interface GRUOptions extends ModuleOptions {
@@ -174,7 +174,10 @@ class Stack {
     const free = (this.free[l] ??= []);
     const k = free.findIndex((w) => w.dtype === dtype && (inputSize === 0 || (w.input !== null && w.input.length >= inputSize)));
     const w = k >= 0 ? free.splice(k, 1)[0] : { dtype, input: null, dirs: [], pending: 0 };
-    if (inputSize > 0 && (w.input === null || w.input.length < inputSize)) w.input = dtype === "float32" ? new Float32Array(inputSize) : new Float64Array(inputSize);
+    if (inputSize > 0 && (w.input === null || w.input.length < inputSize)) {
+      if (w.input !== null) releaseResident(w.input);
+      w.input = residentBuffer(dtype, inputSize, w);
+    }
     w.pending = 0;
     return w;
   }
@@ -183,7 +186,12 @@ class Stack {
     const free = (this.free[l] ??= []);
     if (free.includes(w)) return;
     free.push(w);
-    if (free.length > KEEP) free.shift();
+    if (free.length > KEEP) {
+      // Nothing reads a free workspace: its resident memory can go back now.
+      const dropped = free.shift()!;
+      if (dropped.input !== null) releaseResident(dropped.input);
+      for (const d of dropped.dirs) if (d) releaseBuffers(d);
+    }
   }
 }
 

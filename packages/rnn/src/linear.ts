@@ -3,7 +3,7 @@
 //   x [..., in], weight [out, in], bias [out], y [..., out]
 
 import { Tensor, type FloatArray } from "@unroll/autograd";
-import { checkOptions, describeValue, differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
+import { checkOptions, columnSums, describeValue, differentiable, flat, floatBuffer, floatData, fmt, freshGrad, kernels, record } from "@unroll/autograd/extend";
 import { checkDtype, checkSize, Module, MODULE_SCHEMA, uniformParameter, type ModuleOptions } from "./module.js";
 
 export interface LinearOptions extends ModuleOptions {
@@ -73,8 +73,7 @@ function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     if (bias !== null && bias.requiresGrad) {
       // d linear / d bias = Σ_rows g
       const db = freshGrad(bias.dtype, bias.shape);
-      const d = db.buffer;
-      for (let r = 0; r < n; r++) for (let j = 0; j < outF; j++) d[j] += g[r * outF + j];
+      columnSums(db.buffer as FloatArray, 0, g, 0, n, outF, false);
       grads[2] = db;
     }
     return grads.slice(0, inputs.length);

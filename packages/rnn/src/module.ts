@@ -2,8 +2,8 @@
 // sub-modules are registered by name; state dicts use dotted camelCase names
 // (`rnn.layers.0.weightIh`) or, with { names: "torch" }, PyTorch's (`rnn.weight_ih_l0`).
 
-import { getDefaultDtype, Tensor, uniform, zeros, type FloatDtype, type Rng } from "@unroll/autograd";
-import { checkAllocation, checkOptions, describeValue, flat, floatDtypeRule, fmt, rngRule, sizeOf, type OptionSchema } from "@unroll/autograd/extend";
+import { getDefaultDtype, Tensor, uniform, zeros, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
+import { checkAllocation, checkOptions, describeValue, flat, floatDtypeRule, fmt, fromFlat, residentBuffer, rngRule, sizeOf, type OptionSchema } from "@unroll/autograd/extend";
 
 /** Options every module constructor takes. */
 export interface ModuleOptions {
@@ -34,12 +34,19 @@ export function snakeCase(name: string): string {
 
 /**
  * U(-bound, bound) weights that require grad: PyTorch's initialisation of Linear and RNN.
- * `op` names the layer in the error when the weights are too large to allocate.
+ * `op` names the layer in the error when the weights are too large to allocate. Their
+ * buffer is resident in the kernels' memory (residentBuffer), so that the kernels read the
+ * weights in place; the optimizers and loadStateDict write into it in place.
  */
 export function uniformParameter(op: string, shape: number[], bound: number, opts: ModuleOptions): Tensor {
   const dtype = opts.dtype ?? getDefaultDtype();
   checkAllocation(op, dtype, sizeOf(shape));
-  return uniform(shape, -bound, bound, { rng: opts.rng, dtype, requiresGrad: true });
+  const values = uniform(shape, -bound, bound, { rng: opts.rng, dtype });
+  const data = residentBuffer(dtype, values.size);
+  data.set(flat(values.data) as FloatArray);
+  const p = fromFlat(data, shape);
+  p.requiresGrad = true;
+  return p;
 }
 
 export function checkSize(op: string, arg: string, n: number): void {

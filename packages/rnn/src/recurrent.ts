@@ -11,7 +11,7 @@
 // state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
 
 import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
-import { floatBuffer, floatData, freshGrad, kernels, record, type CellBuffers } from "@unroll/autograd/extend";
+import { columnSums, floatData, freshGrad, kernels, record, releaseResident, residentBuffer, type CellBuffers } from "@unroll/autograd/extend";
 
 export type CellKind = "rnnTanh" | "rnnRelu" | "gru" | "lstm";
 
@@ -41,7 +41,11 @@ export interface CellParams {
   biasHh: Tensor | null;
 }
 
-/** The buffers one direction's forward writes and its backward reads. */
+/**
+ * The buffers one direction's forward writes and its backward reads, and the per-step
+ * scratch: resident in the kernels' memory (residentBuffer), so that the per-step
+ * products and cell kernels read and write them in place.
+ */
 export interface DirectionBuffers {
   gx: FloatArray;
   saved: FloatArray;
@@ -49,21 +53,35 @@ export interface DirectionBuffers {
   states: FloatArray;
   /** GRU only: d(gates) for W_hh. */
   dgh: FloatArray | null;
+  /** One step's h W_hhᵀ [B, G·H]; the running d h and d c [B, H]; what carried rows pass on [B, H] (h, c). */
+  gh: FloatArray;
+  dh: FloatArray;
+  dc: FloatArray;
+  carried: FloatArray;
+  carriedC: FloatArray;
 }
 
-/** Fresh buffers for one direction (`into` reuses a bigger earlier one). */
+/** Buffers for one direction: `into` when big enough, else new ones (`into`'s are given back). */
 export function directionBuffers(kind: CellKind, dtype: FloatDtype, T: number, B: number, H: number, into: DirectionBuffers | null = null): DirectionBuffers {
   const spec = CELLS[kind];
   const rows = T * B;
-  const sizes = { gx: rows * spec.gates * H, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0 };
-  const fits = (a: FloatArray | null, n: number): boolean => a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32");
-  if (into !== null && fits(into.gx, sizes.gx) && fits(into.saved, sizes.saved) && fits(into.states, sizes.states) && (sizes.dgh === 0 || fits(into.dgh, sizes.dgh))) return into;
-  return {
-    gx: floatBuffer(dtype, sizes.gx),
-    saved: floatBuffer(dtype, sizes.saved),
-    states: floatBuffer(dtype, sizes.states),
-    dgh: sizes.dgh === 0 ? null : floatBuffer(dtype, sizes.dgh),
+  const GH = spec.gates * H;
+  const sizes: Record<keyof DirectionBuffers, number> = {
+    gx: rows * GH, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0,
+    gh: B * GH, dh: B * H, dc: B * H, carried: B * H, carriedC: B * H,
   };
+  const keys = Object.keys(sizes) as (keyof DirectionBuffers)[];
+  const fits = (a: FloatArray | null, n: number): boolean => n === 0 || (a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32"));
+  if (into !== null && keys.every((k) => fits(into[k], sizes[k]))) return into;
+  if (into !== null) releaseBuffers(into);
+  const out = {} as DirectionBuffers;
+  for (const k of keys) (out as unknown as Record<string, FloatArray | null>)[k] = k === "dgh" && sizes.dgh === 0 ? null : residentBuffer(dtype, Math.max(1, sizes[k]), out);
+  return out;
+}
+
+/** Give a direction's resident buffers back: nothing may read them after. */
+export function releaseBuffers(b: DirectionBuffers): void {
+  for (const a of Object.values(b) as (FloatArray | null)[]) if (a !== null) releaseResident(a);
 }
 
 export interface RecurrentOptions {
@@ -74,19 +92,6 @@ export interface RecurrentOptions {
   buffers: DirectionBuffers;
   /** Called when the backward has run without retainGraph: nothing reads the buffers again. */
   release: (() => void) | null;
-}
-
-let ones32 = new Float32Array(0);
-let ones64 = new Float64Array(0);
-
-/** At least n ones, of a's type: column sums as a product (1ᵀ A) are several times faster than a loop. */
-function onesOf(a: FloatArray, n: number): FloatArray {
-  if (a instanceof Float32Array) {
-    if (ones32.length < n) ones32 = new Float32Array(n).fill(1);
-    return ones32;
-  }
-  if (ones64.length < n) ones64 = new Float64Array(n).fill(1);
-  return ones64;
 }
 
 // Rows per product over the whole sequence: enough for gemm's full speed, few enough that
@@ -129,14 +134,14 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     batch: B,
     hidden: H,
     gx: opts.buffers.gx.subarray(0, T * B * GH),
-    gh: floatBuffer(dtype, B * GH),
+    gh: opts.buffers.gh.subarray(0, B * GH),
     bHh,
     h: states.subarray(0, n),
     c: spec.lstm ? states.subarray(n, 2 * n) : null,
     saved: opts.buffers.saved,
     dgh: opts.buffers.gx,
-    dh: floatBuffer(dtype, B * H),
-    dc: spec.lstm ? floatBuffer(dtype, B * H) : null,
+    dh: opts.buffers.dh.subarray(0, B * H),
+    dc: spec.lstm ? opts.buffers.dc.subarray(0, B * H) : null,
     dhOut: states,
     dcOut: null,
   };
@@ -186,8 +191,8 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     buf.dgh = kind === "gru" ? opts.buffers.dgh!.subarray(0, T * B * GH) : buf.gx;
     buf.dh.fill(0);
     buf.dc?.fill(0);
-    const carried = floatBuffer(dtype, B * H);
-    const carriedC = spec.lstm ? floatBuffer(dtype, B * H) : null;
+    const carried = opts.buffers.carried;
+    const carriedC = spec.lstm ? opts.buffers.carriedC : null;
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
       const from = reverse ? t + 1 : t;
@@ -236,8 +241,8 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     grads[wAt + 1] = out(p.weightHh, (d) => byRows(rows, (r, n, more) => kernels.gemm(true, false, GH, H, n, dGh, r * GH, buf.h, prev + r * H, d, 0, more)));
     // db_ih = 1ᵀ dGx, db_hh = 1ᵀ dGh
     let at = wAt + 2;
-    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => byRows(rows, (r, n, more) => kernels.gemm(false, false, 1, GH, n, onesOf(dGx, n), 0, dGx, r * GH, d, 0, more)));
-    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => byRows(rows, (r, n, more) => kernels.gemm(false, false, 1, GH, n, onesOf(dGh, n), 0, dGh, r * GH, d, 0, more)));
+    if (p.biasIh !== null) grads[at++] = out(p.biasIh, (d) => columnSums(d, 0, dGx, 0, rows, GH, false));
+    if (p.biasHh !== null) grads[at++] = out(p.biasHh, (d) => columnSums(d, 0, dGh, 0, rows, GH, false));
     if (!retainGraph && opts.release !== null) opts.release();
     return grads;
   }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });

@@ -1,11 +1,12 @@
 // The recurrent cell kernels (kernels/cells.ts has the math and the JavaScript version) on
 // the WebAssembly SIMD ones of assembly/cells.ts: per step, copy the step's blocks into wasm
-// memory, run the pointwise math there (f32x4 / f64x2, SIMD exp and tanh), copy the results out.
+// memory (unless they are resident there already), run the pointwise math there (f32x4 /
+// f64x2, SIMD exp and tanh), copy the results out.
 //   B batch, H hidden, G gates, S saved blocks; per step gx, gh [B, G·H], h, c [B, H], saved [B, S·H]
 
 import type { FloatArray } from "../../dtype.js";
 import type { CellBackward, CellBuffers, CellForward } from "../cells.js";
-import { layout, view, type WasmHeap } from "./module.js";
+import { copyIn, copyOut, layout, outAddress, type WasmHeap } from "./module.js";
 
 export interface WasmCells {
   rnnTanhForward: CellForward;
@@ -41,14 +42,14 @@ export function makeCellsWasm(heap: WasmHeap, js: WasmCells): WasmCells {
     const f32 = s.h instanceof Float32Array;
     const at = layout(heap, f32 ? 4 : 8, blocks.map(([a, , n]) => (a === null ? 0 : n)));
     if (at === null) return false;
-    const { mem, shift } = view(heap, f32);
+    // Resident blocks are used in place; the others are copied through the scratch.
     blocks.forEach(([a, off, n, mode], k) => {
       if (a === null) at[k] = 0;
-      else if (mode & IN) mem.set(a.subarray(off, off + n), at[k] >> shift);
+      else at[k] = mode & IN ? copyIn(heap, a, off, n, at[k]) : outAddress(heap, a, off, at[k]);
     });
     fn(f32, at);
     blocks.forEach(([a, off, n, mode], k) => {
-      if (a !== null && mode & OUT) a.set(mem.subarray(at[k] >> shift, (at[k] >> shift) + n), off);
+      if (a !== null && mode & OUT) copyOut(heap, at[k], n, a, off);
     });
     return true;
   }

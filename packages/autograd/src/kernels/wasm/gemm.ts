@@ -4,7 +4,7 @@
 // product, less for bigger ones (scripts/bench-kernels.ts copy).
 
 import { gemmJs, type Gemm } from "../matmul.js";
-import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
+import { copyIn, copyOut, layout, outAddress, type WasmHeap } from "./module.js";
 import { gemmOnPool, type ThreadPool } from "./threads.js";
 
 /**
@@ -28,10 +28,11 @@ export function makeGemmWasm(heap: WasmHeap, pool: ThreadPool, minWork = MIN_WOR
       return;
     }
     const [pa, pb, pc] = at;
-    copyIn(heap, a, aOff, m * k, pa);
-    copyIn(heap, b, bOff, k * n, pb);
-    if (accumulate) copyIn(heap, c, cOff, m * n, pc);
-    gemmOnPool(heap, pool, f32, transA, transB, m, n, k, pa, pb, pc, accumulate);
-    copyOut(heap, pc, m * n, c, cOff);
+    // Resident operands are read and written in place; the others go through the scratch.
+    const a0 = copyIn(heap, a, aOff, m * k, pa);
+    const b0 = copyIn(heap, b, bOff, k * n, pb);
+    const c0 = accumulate ? copyIn(heap, c, cOff, m * n, pc) : outAddress(heap, c, cOff, pc);
+    gemmOnPool(heap, pool, f32, transA, transB, m, n, k, a0, b0, c0, accumulate);
+    copyOut(heap, c0, m * n, c, cOff);
   };
 }

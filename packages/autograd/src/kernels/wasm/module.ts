@@ -88,7 +88,7 @@ export const MAX_BYTES = 2 ** 31;
 /** Threads whose packing scratch is laid out (the pool never grows past it). */
 export const MAX_THREADS = 16;
 /** Bytes of one thread's slot in the control block that the pool synchronises on (threads.ts). */
-export const CONTROL_SLOT_BYTES = 128;
+export const CONTROL_SLOT_BYTES = 256;
 export const CONTROL_BYTES = CONTROL_SLOT_BYTES * (MAX_THREADS + 1);
 
 export const align64 = (x: number): number => (x + 63) & ~63;
@@ -149,6 +149,61 @@ export class WasmHeap {
   private views(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  // Resident blocks (shared memory only): first free byte above them, free blocks by size.
+  private top = 0;
+  private readonly freeBlocks = new Map<number, number[]>();
+  /** Every ArrayBuffer the memory has had (a shared memory gets a new one at each grow). */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  // The block each call's copied operands go to (layout), reused while big enough.
+  private scratchAt = 0;
+  private scratchBytes = 0;
+
+  /** Byte address of a zeroed block of `bytes` (64-aligned) that stays put, or -1 when it does not fit; shared memory only. */
+  alloc(bytes: number): number {
+    bytes = align64(Math.max(bytes, 64));
+    const list = this.freeBlocks.get(bytes);
+    const reused = list?.pop();
+    if (reused !== undefined) {
+      this.f32.fill(0, reused >> 2, (reused + bytes) >> 2);
+      return reused;
+    }
+    const at = Math.max(this.top, this.data);
+    if (at + bytes > MAX_BYTES) return -1;
+    this.reserve(at + bytes);
+    this.top = at + bytes;
+    return at;
+  }
+
+  /** Give a block from alloc back. */
+  free(at: number, bytes: number): void {
+    bytes = align64(Math.max(bytes, 64));
+    let list = this.freeBlocks.get(bytes);
+    if (list === undefined) this.freeBlocks.set(bytes, (list = []));
+    list.push(at);
+  }
+
+  /** The byte address of a[0] when a lives in this memory (resident), else -1. */
+  addressOf(a: FloatArray): number {
+    return this.buffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** Byte address of `bytes` of scratch for one call's copied operands. */
+  scratch(bytes: number): number {
+    if (!this.shared) {
+      this.reserve(this.data + bytes);
+      return this.data;
+    }
+    if (bytes > this.scratchBytes) {
+      if (this.scratchBytes > 0) this.free(this.scratchAt, this.scratchBytes);
+      // A quarter of headroom so that slowly growing calls do not take a new block each time.
+      this.scratchBytes = align64(Math.min(MAX_BYTES, bytes * 1.25));
+      this.scratchAt = this.alloc(this.scratchBytes);
+      if (this.scratchAt < 0) this.scratchBytes = 0;
+    }
+    return this.scratchAt;
   }
 
   /** Make byte addresses below `end` usable (end <= MAX_BYTES): grown in place when shared, else replaced. */
@@ -173,14 +228,14 @@ export class WasmHeap {
  */
 export function layout(heap: WasmHeap, bytes: number, counts: readonly number[]): number[] | null {
   const at: number[] = [];
-  let end = heap.data;
+  let end = 0;
   for (const n of counts) {
     at.push(end);
     end = align64(end + n * bytes);
   }
-  if (end > MAX_BYTES) return null;
-  heap.reserve(end);
-  return at;
+  if (heap.data + end > MAX_BYTES) return null;
+  const base = heap.scratch(end);
+  return base < 0 ? null : at.map((a) => base + a);
 }
 
 /** The wasm memory as float32 or float64 elements, and the shift from byte address to index. */
@@ -191,19 +246,64 @@ export function view(heap: WasmHeap, f32: boolean): { mem: Float32Array | Float6
 /** Floats copied into and out of wasm memory since the kernels loaded (kernelStats reads it). */
 export const copied = { floats: 0 };
 
-/** Copy n elements of src from `off` into the memory at byte address `p`. */
-export function copyIn(heap: WasmHeap, src: FloatArray, off: number, n: number, p: number): void {
+/**
+ * Where a kernel finds n elements of src from `off`: their own address when src is
+ * resident, else the scratch address `p`, copied in there.
+ */
+export function copyIn(heap: WasmHeap, src: FloatArray, off: number, n: number, p: number): number {
+  const own = heap.addressOf(src);
+  if (own >= 0) return own + off * src.BYTES_PER_ELEMENT;
   const { mem, shift } = view(heap, src instanceof Float32Array);
   mem.set(span(src, off, n), p >> shift);
   copied.floats += n;
+  return p;
 }
 
-/** Copy n elements from byte address `p` into dst from `off`. */
+/** Where a kernel writes n elements of dst from `off`: their own address when resident, else `p` (copyOut brings them back). */
+export function outAddress(heap: WasmHeap, dst: FloatArray, off: number, p: number): number {
+  const own = heap.addressOf(dst);
+  return own >= 0 ? own + off * dst.BYTES_PER_ELEMENT : p;
+}
+
+/** Copy n elements from byte address `p` into dst from `off`, unless p is where they already are. */
 export function copyOut(heap: WasmHeap, p: number, n: number, dst: FloatArray, off: number): void {
+  const own = heap.addressOf(dst);
+  if (own >= 0 && own + off * dst.BYTES_PER_ELEMENT === p) return;
   const { mem, shift } = view(heap, dst instanceof Float32Array);
   dst.set(mem.subarray(p >> shift, (p >> shift) + n), off);
   copied.floats += n;
 }
+
+/**
+ * A zeroed float buffer of n elements inside the kernels' shared memory, or null where the
+ * memory is not shared. It stays until `releaseResident` (or, when `owner` is given, until
+ * owner is garbage collected; without one, until the buffer itself is).
+ */
+export function residentFloats(heap: WasmHeap, f32: boolean, n: number, owner?: object): FloatArray | null {
+  if (!heap.shared) return null;
+  const size = f32 ? 4 : 8;
+  const at = heap.alloc(n * size);
+  if (at < 0) return null;
+  const a = f32 ? new Float32Array(heap.memory.buffer, at, n) : new Float64Array(heap.memory.buffer, at, n);
+  blocks.set(a, at);
+  finalizer?.register(owner ?? a, { at, bytes: n * size, heap }, a);
+  return a;
+}
+
+/** Give a buffer from residentFloats back (its views must not be used after). */
+export function releaseResident(heap: WasmHeap, a: FloatArray): void {
+  const at = blocks.get(a);
+  if (at === undefined) return;
+  blocks.delete(a);
+  finalizer?.unregister(a);
+  heap.free(at, a.byteLength);
+}
+
+const blocks = new WeakMap<FloatArray, number>();
+const finalizer =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry<{ at: number; bytes: number; heap: WasmHeap }>(({ at, bytes, heap }) => heap.free(at, bytes))
+    : null;
 
 /** `len` elements of x from `off`, without a new view when that is all of x. */
 export function span<A extends Float32Array | Float64Array>(x: A, off: number, len: number): A {

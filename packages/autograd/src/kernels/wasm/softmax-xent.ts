@@ -5,7 +5,7 @@
 
 import type { FloatArray } from "../../dtype.js";
 import { rowLosses, type SoftmaxXentForward, type SoftmaxXentSaved } from "../softmax-xent.js";
-import { copyIn, copyOut, layout, type WasmHeap } from "./module.js";
+import { copyIn, copyOut, layout, outAddress, type WasmHeap } from "./module.js";
 
 /** Below this many logits the JavaScript forward is as fast (a call and three copies). */
 const MIN_LOGITS = 256;
@@ -24,14 +24,15 @@ export function makeSoftmaxXentWasm(heap: WasmHeap, js: SoftmaxXentForward, minL
       return;
     }
     const [px, pe, pm, ps] = at;
-    copyIn(heap, logits, 0, n * c, px);
-    (f32 ? heap.exports.softmaxRowsF32 : heap.exports.softmaxRowsF64)(px, pe, pm, ps, n, c);
+    const x0 = copyIn(heap, logits, 0, n * c, px);
+    const e0 = saved === null ? pe : outAddress(heap, saved.exps, 0, pe);
+    (f32 ? heap.exports.softmaxRowsF32 : heap.exports.softmaxRowsF64)(x0, e0, pm, ps, n, c);
     let out = saved;
     if (out === null) {
       if (scratch === null || scratch.rowMax.length < n) scratch = { exps: new Float64Array(0), rowMax: new Float64Array(n), rowSum: new Float64Array(n) };
       out = scratch;
     } else {
-      copyOut(heap, pe, n * c, out.exps, 0);
+      copyOut(heap, e0, n * c, out.exps, 0);
     }
     copyOut(heap, pm, n, out.rowMax, 0);
     copyOut(heap, ps, n, out.rowSum, 0);

@@ -4,13 +4,17 @@
 // columns of C) and never splits a sum, so the result has the same bits for any number
 // of threads. Thread 0 is the caller's; it runs part 0 while the workers run theirs.
 //
-// Control block (heap.control, Int32 words): per worker j (1-based) a 128-byte slot at
-// 128·j: [0] sequence number of its task, [1] ready flag, [2] the last task done, [3] set
-// when a task threw, then from byte 16 the task as Float64s: the export's index, then its
-// arguments. Slot 0's word 0 holds how long to spin. The caller bumps the sequence number
-// and notifies; the worker spins briefly (a training step issues its parallel calls tens
-// of microseconds apart), then sleeps in Atomics.wait. With more threads than cores,
-// nobody spins: a spinning thread would hold the core that the awaited one needs.
+// Control block (heap.control, Int32 words): per worker j (1-based) a 256-byte slot at
+// 256·j: [0] sequence number of its task, [1] ready flag, [2] the last task done, [3] set
+// when a task threw, [4] the last task claimed, then from byte 24 the task as Float64s:
+// the export's index, then its arguments. Slot 0's word 0 holds how long to spin. The
+// caller bumps the sequence number and notifies; the worker spins briefly (a training
+// step issues its parallel calls tens of microseconds apart), then sleeps in
+// Atomics.wait. With more threads than cores, nobody spins: a spinning thread would hold
+// the core that the awaited one needs.
+// Each part is claimed (compare-exchange of word 4 to its sequence number) by the worker
+// or, once its own part is done, by the caller: a worker that is not running (the
+// machine is busy, or it is still asleep) costs the caller its part's time, never a wait.
 
 import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap } from "./module.js";
 
@@ -18,7 +22,7 @@ import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap }
 export const TASK_EXPORTS = ["sgemmBlock", "dgemmBlock"] as const;
 type TaskExport = (typeof TASK_EXPORTS)[number];
 
-const SEQ = 0, READY = 1, DONE = 2, FAILED = 3, TASK = 2; // Int32 words; TASK in Float64 words
+const SEQ = 0, READY = 1, DONE = 2, FAILED = 3, CLAIM = 4, TASK = 3; // Int32 words; TASK in Float64 words
 const SPIN_WORD = 0; // in slot 0
 /** Arguments a task carries at most (the slot holds the export's index and these after byte 16). */
 const MAX_ARGS = SLOT / 8 - TASK - 1;
@@ -46,6 +50,8 @@ function start(d) {
       continue;
     }
     seen = s;
+    const c = Atomics.load(i32, ${CLAIM});
+    if (c === s || Atomics.compareExchange(i32, ${CLAIM}, c, s) !== c) continue; // the caller took it
     const a = f64;
     try {
       fns[a[${TASK}]](a[${TASK + 1}], a[${TASK + 2}], a[${TASK + 3}], a[${TASK + 4}], a[${TASK + 5}], a[${TASK + 6}], a[${TASK + 7}], a[${TASK + 8}], a[${TASK + 9}], a[${TASK + 10}], a[${TASK + 11}], a[${TASK + 12}], a[${TASK + 13}]);
@@ -175,9 +181,17 @@ export class ThreadPool {
       Atomics.notify(this.i32, (SLOT / 4) * j + SEQ);
     }
     here();
+    const call = this.heap.exports[fn] as unknown as (...args: number[]) => void;
     let failed = false;
     for (let j = 1; j < parts.length; j++) {
+      const at = (SLOT / 4) * j + CLAIM;
+      const c = Atomics.load(this.i32, at);
+      if (c !== seq && Atomics.compareExchange(this.i32, at, c, seq) === c) {
+        call(...parts[j]); // the worker has not started it: run it here
+        continue;
+      }
       this.waitDone(j, seq);
+      splitCount.workerParts++;
       failed ||= Atomics.exchange(this.i32, (SLOT / 4) * j + FAILED, 0) === 1;
     }
     if (failed) throw new Error(`kernels: ${fn} failed on a worker thread`);
@@ -205,8 +219,8 @@ export class ThreadPool {
  * microseconds). Mutable for the tests, which split every product to check the bits.
  */
 export const split = { minWorkPerThread: 1 << 16 };
-/** Products split across threads since the kernels loaded (kernelStats reads it). */
-export const splitCount = { calls: 0 };
+/** Products split across threads, and parts that workers ran, since the kernels loaded (kernelStats reads them). */
+export const splitCount = { calls: 0, workerParts: 0 };
 /** The micro-kernel's tile (assembly/gemm.ts): parts are whole tiles. */
 const MR = 5;
 
