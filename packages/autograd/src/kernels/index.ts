@@ -8,6 +8,7 @@ import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, 
 import { compileAsync, createWasmKernels, wasmPool, wasmUnavailableReason } from "./wasm/index.js";
 import { machineCores, splitCount } from "./wasm/threads.js";
 import { copied } from "./wasm/module.js";
+import { describeValue } from "../options.js";
 
 export type { Gemm } from "./matmul.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
@@ -55,7 +56,7 @@ let chosen = false;
  */
 export function useKernels(which: KernelSet): void {
   if (which !== "wasm" && which !== "js") {
-    throw new TypeError(`useKernels: expected "wasm" or "js", got ${JSON.stringify(which)}`);
+    throw new TypeError(`useKernels: expected "wasm" or "js", got ${describeValue(which)}`);
   }
   if (which === "wasm" && wasmKernels === null) throw new Error(`useKernels: ${wasmUnavailableReason}`);
   select(which);
