@@ -1,7 +1,7 @@
 // Element types. float64 is the default (every JavaScript number is a double and
 // gradient checks need it); float32 is the fast path; int32 holds indices and labels.
 
-import { checkValue, dtypeRule } from "./options.js";
+import { checkValue, describeValue, dtypeRule } from "./options.js";
 
 export type Dtype = "float64" | "float32" | "int32";
 export type FloatDtype = "float64" | "float32";
@@ -13,7 +13,7 @@ let defaultDtype: FloatDtype = "float64";
 /** Set the dtype that creation functions use when none is given, as `torch.set_default_dtype`. */
 export function setDefaultDtype(dtype: FloatDtype): void {
   if (dtype !== "float64" && dtype !== "float32") {
-    throw new TypeError(`setDefaultDtype: dtype must be "float64" or "float32", got ${JSON.stringify(dtype)}`);
+    throw new TypeError(`setDefaultDtype: dtype must be "float64" or "float32", got ${describeValue(dtype)}`);
   }
   defaultDtype = dtype;
 }

@@ -92,6 +92,7 @@ export class Tensor {
     return this._requiresGrad;
   }
   set requiresGrad(value: boolean) {
+    if (typeof value !== "boolean") throw new TypeError(`requiresGrad: must be a boolean, got ${describeValue(value)}`);
     if (this.op !== null) throw new Error(`requiresGrad: can only be set on a leaf tensor, not on the output of ${this.op}`);
     if (value && !isFloat(this.dtype)) throw new TypeError(`requiresGrad: an int32 tensor cannot require grad`);
     this._requiresGrad = value;

@@ -228,6 +228,20 @@ describe("defect class: internal errors that leak", () => {
     expectError(() => createRng({} as never), TypeError, "createRng: seed must be a finite number or a string, got an object");
     expectError(() => uniform([2], 0, "1" as never), RangeError, 'uniform: needs finite low <= high, got low 0 and high "1"');
   });
+  it("symbols, BigInts and strings in positional arguments are described, not stringified into a crash", () => {
+    const x = randn([2, 3]);
+    expectError(() => x.narrow(0, Symbol("s") as never, 1), TypeError, "narrow: start must be an integer, got Symbol(s)");
+    expectError(() => x.select(0, 1n as never), TypeError, "select: index must be an integer, got 1n");
+    expectError(() => x.permute(10n as never), Error, "permute: dims 10n must list each of the 2 dims");
+    expectError(() => x.sum(Symbol("d") as never), TypeError, "sum: dim must be an integer, got Symbol(d)");
+    expectError(() => x.transpose("0" as never, 1), TypeError, 'transpose: dim0 must be an integer, got "0"');
+  });
+  it("requiresGrad must be assigned a boolean", () => {
+    const x = randn([2]);
+    expectError(() => (x.requiresGrad = "yes" as never), TypeError, 'requiresGrad: must be a boolean, got "yes"');
+    expectError(() => (x.requiresGrad = 1 as never), TypeError, "requiresGrad: must be a boolean, got 1");
+    expect(x.requiresGrad).toBe(false);
+  });
   it("unsupported typed arrays as data", () => {
     expectError(() => tensor(new BigInt64Array(2) as never), TypeError, "tensor: data a BigInt64Array of length 2 is not supported");
     expectError(() => tensor(new DataView(new ArrayBuffer(8)) as never), TypeError, "tensor: data a DataView is not supported");

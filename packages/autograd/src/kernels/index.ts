@@ -9,6 +9,7 @@ import { compileAsync, createWasmKernels, wasmPool, wasmUnavailableReason } from
 import { machineCores, splitCount } from "./wasm/threads.js";
 import { floatBuffer, type FloatArray, type FloatDtype } from "../dtype.js";
 import { copied, releaseResident as release, residentFloats, wasmHeap } from "./wasm/module.js";
+import { describeValue } from "../options.js";
 
 export type { Gemm } from "./matmul.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
@@ -56,7 +57,7 @@ let chosen = false;
  */
 export function useKernels(which: KernelSet): void {
   if (which !== "wasm" && which !== "js") {
-    throw new TypeError(`useKernels: expected "wasm" or "js", got ${JSON.stringify(which)}`);
+    throw new TypeError(`useKernels: expected "wasm" or "js", got ${describeValue(which)}`);
   }
   if (which === "wasm" && wasmKernels === null) throw new Error(`useKernels: ${wasmUnavailableReason}`);
   select(which);

@@ -7,6 +7,7 @@ import { allocate, promote, type Dtype, type TypedArray } from "../dtype.js";
 import { aroundDim, flat, fmt, normDim, rowMajorStrides, sameShape, sizeOf } from "../strides.js";
 import { differentiable, record, type RecordOptions } from "../engine.js";
 import { freshGrad } from "../grad-buffers.js";
+import { describeValue } from "../options.js";
 import { checkTensor, fromFlat, type Tensor } from "../tensor.js";
 
 // Rules written with the ops themselves are their own double backward (see record).
@@ -30,14 +31,18 @@ function permuted(shape: readonly number[], dims: readonly number[]): number[] {
   return dims.map((d) => shape[d]);
 }
 
+function showDims(dims: unknown): string {
+  return Array.isArray(dims) && dims.every((d) => typeof d === "number") ? fmt(dims) : describeValue(dims);
+}
+
 /** Reorder the dims (a view): output dim i is input dim dims[i]. */
 export function permute(a: Tensor, dims: readonly number[]): Tensor {
   checkTensor("permute", a);
   if (!Array.isArray(dims) || dims.length !== a.ndim) {
-    throw new Error(`permute: dims ${JSON.stringify(dims)} must list each of the ${a.ndim} dims of ${fmt(a.shape)} once`);
+    throw new Error(`permute: dims ${showDims(dims)} must list each of the ${a.ndim} dims of ${fmt(a.shape)} once`);
   }
   const norm = dims.map((d, i) => normDim("permute", d, a.shape, `dims[${i}]`));
-  if (new Set(norm).size !== norm.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
+  if (new Set(norm).size !== norm.length) throw new Error(`permute: dims ${showDims(dims)} repeat a dim`);
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
   // d permute (dims) / d a = permute(g, inverse of dims)
@@ -71,8 +76,8 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   checkTensor("narrow", a);
   const d = normDim("narrow", dim, a.shape, "dim", "reject");
   const n = a.shape[d];
-  if (!Number.isInteger(start)) throw new TypeError(`narrow: start must be an integer, got ${start}`);
-  if (!Number.isInteger(length)) throw new TypeError(`narrow: length must be an integer, got ${length}`);
+  if (!Number.isInteger(start)) throw new TypeError(`narrow: start must be an integer, got ${describeValue(start)}`);
+  if (!Number.isInteger(length)) throw new TypeError(`narrow: length must be an integer, got ${describeValue(length)}`);
   const from = start < 0 ? start + n : start;
   if (from < 0 || length < 0 || from + length > n) {
     throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n} in ${fmt(a.shape)}`);
@@ -111,7 +116,7 @@ export function select(a: Tensor, dim: number, index: number): Tensor {
   checkTensor("select", a);
   const d = normDim("select", dim, a.shape, "dim", "reject");
   const n = a.shape[d];
-  if (!Number.isInteger(index)) throw new TypeError(`select: index must be an integer, got ${index}`);
+  if (!Number.isInteger(index)) throw new TypeError(`select: index must be an integer, got ${describeValue(index)}`);
   if (index < -n || index >= n) {
     throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n} in ${fmt(a.shape)} (expected ${-n} to ${n - 1})`);
   }
