@@ -43,7 +43,7 @@ export function uniformParameter(op: string, shape: number[], bound: number, opt
   checkAllocation(op, dtype, sizeOf(shape));
   const values = uniform(shape, -bound, bound, { rng: opts.rng, dtype });
   const data = residentBuffer(dtype, values.size);
-  data.set(flat(values.data) as FloatArray);
+  data.set(flat(values.view) as FloatArray);
   const p = fromFlat(data, shape);
   p.requiresGrad = true;
   return p;
