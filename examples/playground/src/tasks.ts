@@ -5,7 +5,8 @@
 // Shapes: B batch, T time, H hidden.
 
 import { createRng, noGrad, tensor, type Optimizer, type Rng, type Scheduler, type Tensor } from "@unroll/autograd";
-import type { Embedding, Module, RNN } from "@unroll/rnn";
+import type { Embedding, Module } from "@unroll/rnn";
+import type { RecurrentLayer } from "@unroll/examples-common/recurrent";
 import { checkpointBytes, parseCheckpoint } from "@unroll/examples-common/checkpoint-bytes";
 import type { CharVocab } from "@unroll/examples-common/data";
 import type { SavedModel } from "@unroll/examples-common/train";
@@ -151,7 +152,7 @@ function checkpointOf(
 }
 
 /** The last layer's output at each character of `text`: values [T * H], row t for character t. */
-function activations(model: { embedding: Embedding; rnn: RNN }, vocab: CharVocab, text: string): Activations {
+function activations(model: { embedding: Embedding; rnn: RecurrentLayer }, vocab: CharVocab, text: string): Activations {
   const chars = [...text].filter((c) => vocab.chars.includes(c)).slice(0, 80);
   if (chars.length === 0) return { chars, hidden: 0, values: new Float32Array(0) };
   const output: Tensor = noGrad(

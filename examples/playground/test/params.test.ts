@@ -39,7 +39,8 @@ describe("URL parameters", () => {
 
   it("defaults to what the Node examples run", () => {
     const node = {
-      "char-rnn": { hidden: charRnnSpecs.hidden.default, lr: charRnnSpecs.lr.default, batch: charRnnSpecs.batchSize.default, steps: charRnnSpecs.steps.default },
+      // char-rnn's --lr 0 picks the cell's rate: 6e-3 for the default vanilla RNN
+      "char-rnn": { hidden: charRnnSpecs.hidden.default, lr: charRnnSpecs.lr.default || 6e-3, batch: charRnnSpecs.batchSize.default, steps: charRnnSpecs.steps.default },
       "name-gender": {
         hidden: nameGenderSpecs.hidden.default,
         lr: nameGenderSpecs.lr.default,
