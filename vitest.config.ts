@@ -2,9 +2,12 @@ import { defineConfig } from "vitest/config";
 
 // Tests run against the TypeScript sources: the "development" export condition
 // of each @unroll package points at src/index.ts, so no build is needed first.
-// Two projects: every test on one kernel thread, then the correctness core (fixtures,
+// Three projects: every test on one kernel thread, then the correctness core (fixtures,
 // gradchecks, the thread tests) again on two threads with every product split, so
-// that both thread counts are checked against the same references.
+// that both thread counts are checked against the same references; the browser tests
+// run on their own (`pnpm test` runs them first), so that no other test file competes
+// with the page for the cores while it measures its long tasks.
+const BROWSER = "examples/playground/test/e2e.test.ts";
 const CORE = [
   "packages/*/test/**/{fixtures,golden,gradcheck,ops.gradcheck,derivatives,float32,threads,resident}.test.ts",
 ];
@@ -20,6 +23,7 @@ export default defineConfig({
         test: {
           name: "1 thread",
           include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: [BROWSER, "**/node_modules/**"],
           env: { UNROLL_THREADS: "1" },
         },
       },
@@ -31,6 +35,10 @@ export default defineConfig({
           env: { UNROLL_THREADS: "2" },
           setupFiles: ["test/split-products.ts"],
         },
+      },
+      {
+        extends: true,
+        test: { name: "browser", include: [BROWSER] },
       },
     ],
   },
