@@ -6,8 +6,8 @@ export const TASKS = ["char-rnn", "name-gender", "word-boundaries"] as const;
 export type TaskName = (typeof TASKS)[number];
 export const CELLS = ["rnn", "gru", "lstm"] as const;
 export type Cell = (typeof CELLS)[number];
-/** The cells this build trains (the gated layers join when @unroll/rnn has them). */
-export const AVAILABLE_CELLS: readonly Cell[] = ["rnn"];
+/** The cells this build trains: all three, through the examples' recurrentLayer. */
+export const AVAILABLE_CELLS: readonly Cell[] = CELLS;
 
 /** What one run is: the task, the model and the schedule. */
 export interface Config {

@@ -51,7 +51,7 @@ export function createRun(config: Config, bytes?: Uint8Array, fileName = "the fi
 function charRnnRun(config: Config, saved?: SavedModel): TaskRun {
   const seqLen = 50;
   const s = charRnn.setup(
-    { size: { embed: 32, hidden: config.hidden, layers: 1 }, dtype: "float32", seed: config.seed, lr: config.lr, trainChars: 0, valChars: 0, evalChars: 20000 },
+    { size: { embed: 32, hidden: config.hidden, layers: 1, cell: config.cell }, dtype: "float32", seed: config.seed, lr: config.lr, trainChars: 0, valChars: 0, evalChars: 20000 },
     saved,
   );
   const trainer = new charRnn.Trainer(s.model, s.optimizer, s.trainIds, s.rng, {
@@ -77,7 +77,7 @@ function charRnnRun(config: Config, saved?: SavedModel): TaskRun {
 }
 
 function nameGenderRun(config: Config, saved?: SavedModel): TaskRun {
-  const s = nameGender.setup({ size: { embed: 16, hidden: config.hidden, layers: 1 }, dtype: "float32", seed: config.seed, lr: config.lr, trainLimit: 0 }, saved);
+  const s = nameGender.setup({ size: { embed: 16, hidden: config.hidden, layers: 1, cell: config.cell }, dtype: "float32", seed: config.seed, lr: config.lr, trainLimit: 0 }, saved);
   const trainer = new nameGender.Trainer(s.model, s.optimizer, s.train, s.vocab, s.rng, {
     batchSize: config.batch, lr: config.lr, schedule: "cosine", steps: config.steps, clip: 5,
   });
@@ -114,7 +114,7 @@ function nameGenderRun(config: Config, saved?: SavedModel): TaskRun {
 function wordBoundaryRun(config: Config, saved?: SavedModel): TaskRun {
   const T = 64;
   const s = wordBoundaries.setup(
-    { size: { embed: 32, hidden: config.hidden, layers: 1 }, dtype: "float32", seed: config.seed, lr: config.lr, window: T, trainChars: 0, testChars: 0, evalChars: 32768 },
+    { size: { embed: 32, hidden: config.hidden, layers: 1, cell: config.cell }, dtype: "float32", seed: config.seed, lr: config.lr, window: T, trainChars: 0, testChars: 0, evalChars: 32768 },
     saved,
   );
   const trainer = new wordBoundaries.Trainer(s.model, s.optimizer, s.train, s.trainIds, s.rng, {
