@@ -3,24 +3,14 @@
 // 1e-9 relative (shared/golden/README.md's rule), with both kernel sets.
 
 import { afterAll, describe, expect, it } from "vitest";
-import { kernelsInUse, mul, useKernels, type KernelSet, type Tensor } from "@unroll/autograd";
+import { kernelsInUse, useKernels, type KernelSet, type Tensor } from "@unroll/autograd";
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type Module, type Nonlinearity } from "../src/index.js";
-import { expectClose, fromFixture, loadFixtures, type Fixture } from "@unroll/testkit";
+import { expectClose, fromFixture, loadFixtures, upstreamLoss, type Fixture } from "@unroll/testkit";
 
 const initial = kernelsInUse();
 afterAll(() => useKernels(initial));
 
 const gated = ["gru_cell", "lstm_cell", "gru", "lstm", "rnn"].flatMap((kind) => loadFixtures(new URL("./fixtures/", import.meta.url), "", 73).filter((f) => f.kind === kind && (f as { paramNames?: string }).paramNames === "torch"));
-
-/** sum(out * upstream) over every named output: the scalar the fixtures differentiate. */
-function upstreamLoss(outputs: Record<string, Tensor>, f: Fixture): Tensor {
-  let loss: Tensor | null = null;
-  for (const [n, up] of Object.entries(f.upstream!)) {
-    const term = mul(outputs[n], fromFixture(up)).sum();
-    loss = loss === null ? term : loss.add(term);
-  }
-  return loss!;
-}
 
 function build(f: Fixture): Module {
   const c = f.config as Record<string, never>;

@@ -3,10 +3,10 @@
 // come from @unroll/losses.
 
 import { describe, expect, it } from "vitest";
-import { mul, type Tensor } from "@unroll/autograd";
+import type { Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
 import { Linear, lastValid, Module, RNN, RNNCell, type Nonlinearity } from "../src/index.js";
-import { expectClose, fromFixture, loadFixtures, type Fixture } from "@unroll/testkit";
+import { expectClose, fromFixture, loadFixtures, upstreamLoss, type Fixture } from "@unroll/testkit";
 
 const dir = new URL("./fixtures/", import.meta.url);
 
@@ -19,16 +19,6 @@ function loadParams(model: Module, f: Fixture, rename: (n: string) => string = (
 function expectParamGrads(model: Module, f: Fixture, rename: (n: string) => string = (n) => n): void {
   const params = new Map(model.namedParameters());
   for (const n of Object.keys(f.params)) expectClose(params.get(rename(n))!.grad, f.expected.grads[n], { what: `grad ${n}`, rtol: 1e-9, atol: 1e-12 });
-}
-
-/** sum(out * upstream) over every named output: the scalar the fixtures differentiate. */
-function upstreamLoss(outputs: Record<string, Tensor>, f: Fixture): Tensor {
-  let loss: Tensor | null = null;
-  for (const [n, up] of Object.entries(f.upstream!)) {
-    const term = mul(outputs[n], fromFixture(up)).sum();
-    loss = loss === null ? term : loss.add(term);
-  }
-  return loss!;
 }
 
 const hasBias = (f: Fixture, prefix = ""): boolean => `${prefix}biasIh` in f.params || `${prefix}layers.0.biasIh` in f.params;

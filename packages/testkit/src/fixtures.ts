@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { tensor, type Dtype, type Tensor } from "../../autograd/src/index.js";
+import { mul, tensor, type Dtype, type Tensor } from "../../autograd/src/index.js";
 
 /** An array as the fixtures store it: row-major `data` of `shape`. */
 export interface FixtureArray {
@@ -53,4 +53,14 @@ export function loadFixtures(dir: URL | string, prefix: string, atLeast: number)
 /** A fixture array as a tensor (float64 unless `dtype` says otherwise). */
 export function fromFixture(a: FixtureArray, opts: { dtype?: Dtype; requiresGrad?: boolean } = {}): Tensor {
   return tensor(Float64Array.from(a.data), { shape: a.shape, dtype: opts.dtype ?? "float64", requiresGrad: opts.requiresGrad });
+}
+
+/** sum(out * upstream) over every output the fixture names in `upstream`: the scalar its gradients are of. */
+export function upstreamLoss(outputs: Record<string, Tensor>, f: Fixture): Tensor {
+  let loss: Tensor | null = null;
+  for (const [n, up] of Object.entries(f.upstream!)) {
+    const term = mul(outputs[n], fromFixture(up)).sum();
+    loss = loss === null ? term : loss.add(term);
+  }
+  return loss!;
 }
