@@ -3,13 +3,13 @@
 
 import { CELLS } from "./recurrent.js";
 
-/** The shared part of an example's option table, with its own defaults. Example: `{ steps: ..., ...trainingSpecs({ lr: 6e-3, embed: 32, out: "runs/char-rnn", seed: "..." }) }`. */
-export function trainingSpecs(d: { lr: number; embed: number; out: string; seed: string; load: string }) {
+/** The shared part of an example's option table, with its own defaults. Example: `{ steps: ..., ...trainingSpecs({ lr: 6e-3, embed: 32, cell: "lstm", out: "runs/char-rnn", seed: "..." }) }`. */
+export function trainingSpecs(d: { lr: number; embed: number; cell: (typeof CELLS)[number]; out: string; seed: string; load: string }) {
   return {
     embed: { type: "int", default: d.embed, min: 1, help: "embedding size E" },
     hidden: { type: "int", default: 128, min: 1, help: "hidden size H" },
     layers: { type: "int", default: 1, min: 1, help: "stacked RNN layers" },
-    cell: { type: "string", default: "rnn", choices: CELLS, help: "recurrent cell: rnn (vanilla), gru or lstm" },
+    cell: { type: "string", default: d.cell, choices: CELLS, help: "recurrent cell: rnn (vanilla), gru or lstm" },
     lr: { type: "float", default: d.lr, min: 0, help: "Adam learning rate" },
     schedule: { type: "string", default: "cosine", choices: ["cosine", "constant"], help: "learning-rate schedule over the run (cosine: CosineAnnealingLR down to lr/20)" },
     clip: { type: "float", default: 5, min: 0, help: "clip the gradient norm to this (0: no clipping)" },

@@ -36,6 +36,8 @@ export const specs = {
   ...trainingSpecs({
     lr: 5e-3,
     embed: 16,
+    // the GRU's test accuracy is higher (0.886 against 0.869) but its test loss worse (0.467 against 0.348): examples/README.md
+    cell: "rnn",
     out: "runs/name-gender",
     seed: "seed for the initial weights and the batch order (the split is fixed)",
     load: "start from the weights of a checkpoint (continue training, or only evaluate with --epochs 0)",

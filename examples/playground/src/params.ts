@@ -26,9 +26,9 @@ export interface Config {
  * name-gender's 15 epochs counted as steps (101 a epoch at batch 64).
  */
 export const DEFAULTS: Record<TaskName, Omit<Config, "task" | "autostart">> = {
-  "char-rnn": { cell: "rnn", hidden: 128, lr: 6e-3, batch: 32, seed: 0, steps: 3000 },
+  "char-rnn": { cell: "lstm", hidden: 128, lr: 1.2e-2, batch: 32, seed: 0, steps: 3000 },
   "name-gender": { cell: "rnn", hidden: 128, lr: 5e-3, batch: 64, seed: 0, steps: 1515 },
-  "word-boundaries": { cell: "rnn", hidden: 128, lr: 1e-2, batch: 64, seed: 0, steps: 800 },
+  "word-boundaries": { cell: "lstm", hidden: 128, lr: 1e-2, batch: 64, seed: 0, steps: 800 },
 };
 
 const KNOWN = ["task", "cell", "hidden", "lr", "batch", "seed", "steps", "autostart"];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { specs as charRnnSpecs } from "../../char-rnn/src/main.js";
+import { CELL_LR, specs as charRnnSpecs } from "../../char-rnn/src/main.js";
 import { specs as nameGenderSpecs } from "../../name-gender/src/main.js";
 import { loadNames } from "../../name-gender/src/task.js";
 import { specs as wordBoundarySpecs } from "../../word-boundaries/src/main.js";
@@ -39,18 +39,19 @@ describe("URL parameters", () => {
 
   it("defaults to what the Node examples run", () => {
     const node = {
-      // char-rnn's --lr 0 picks the cell's rate: 6e-3 for the default vanilla RNN
-      "char-rnn": { hidden: charRnnSpecs.hidden.default, lr: charRnnSpecs.lr.default || 6e-3, batch: charRnnSpecs.batchSize.default, steps: charRnnSpecs.steps.default },
+      // char-rnn's --lr 0 picks the cell's rate
+      "char-rnn": { cell: charRnnSpecs.cell.default, hidden: charRnnSpecs.hidden.default, lr: charRnnSpecs.lr.default || CELL_LR[charRnnSpecs.cell.default], batch: charRnnSpecs.batchSize.default, steps: charRnnSpecs.steps.default },
       "name-gender": {
+        cell: nameGenderSpecs.cell.default,
         hidden: nameGenderSpecs.hidden.default,
         lr: nameGenderSpecs.lr.default,
         batch: nameGenderSpecs.batchSize.default,
         steps: nameGenderSpecs.epochs.default * Math.ceil(loadNames().train.length / nameGenderSpecs.batchSize.default),
       },
-      "word-boundaries": { hidden: wordBoundarySpecs.hidden.default, lr: wordBoundarySpecs.lr.default, batch: wordBoundarySpecs.batchSize.default, steps: wordBoundarySpecs.steps.default },
+      "word-boundaries": { cell: wordBoundarySpecs.cell.default, hidden: wordBoundarySpecs.hidden.default, lr: wordBoundarySpecs.lr.default, batch: wordBoundarySpecs.batchSize.default, steps: wordBoundarySpecs.steps.default },
     };
     for (const task of ["char-rnn", "name-gender", "word-boundaries"] as const) {
-      const { cell: _, seed, ...rest } = DEFAULTS[task];
+      const { seed, ...rest } = DEFAULTS[task];
       expect(rest, task).toEqual(node[task]);
       expect(seed).toBe(0);
     }

@@ -39,6 +39,8 @@ export const specs = {
   ...trainingSpecs({
     lr: 1e-2,
     embed: 32,
+    // the LSTM reaches accuracy 0.9605 / F1 0.906 in 55 s here, the vanilla RNN 0.955 / 0.892 (17 s): examples/README.md
+    cell: "lstm",
     out: "runs/word-boundaries",
     seed: "seed for the initial weights and the batch order",
     load: "start from the weights of a checkpoint (continue training, or only evaluate with --steps 0)",
