@@ -295,8 +295,12 @@ function packBTransposedPanel<T>(kc: i32, s: usize, ldb: i32, dst: usize): void 
   }
 }
 
-/** lda, ldb, ldc: the stored row lengths of A, B and C in elements (a block of a bigger matrix). */
-function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldcElems: i32, accumulate: bool, work: usize): void {
+/**
+ * lda, ldb, ldc: the stored row lengths of A, B and C in elements (a block of a bigger matrix).
+ * packedB, when not 0, is op(B) already packed by packB over all of k (panel j at j·k·NR):
+ * then b and ldb are unused and no B̃ is packed here.
+ */
+function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldcElems: i32, accumulate: bool, work: usize, packedB: usize): void {
   const S = sizeof<T>();
   if (m <= 0 || n <= 0) return;
   const ldc = <usize>ldcElems * S;
@@ -312,8 +316,10 @@ function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, l
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const bs = transB ? b + (<usize>jc * ldb + pc) * S : b + (<usize>pc * ldb + jc) * S;
-      packB<T>(transB, kc, nc, bs, ldb, wb);
+      if (packedB == 0) {
+        const bs = transB ? b + (<usize>jc * ldb + pc) * S : b + (<usize>pc * ldb + jc) * S;
+        packB<T>(transB, kc, nc, bs, ldb, wb);
+      }
       // The first depth block overwrites C unless the caller asked to accumulate.
       const beta = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
@@ -322,7 +328,7 @@ function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, l
         packA<T>(transA, mc, kc, as, lda, wa);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = wb + <usize>jr * kc * S;
+          const pb = packedB == 0 ? wb + <usize>jr * kc * S : packedB + (<usize>(jc + jr) * k + pc * NR) * S;
           const cj = c + <usize>ic * ldc + <usize>(jc + jr) * S;
           for (let ir = 0; ir < mc; ir += MR) {
             micro<T>(kc, wa + <usize>ir * kc * S, pb, cj + <usize>ir * ldc, ldc, beta, min(MR, mc - ir), nr, tile);
@@ -335,12 +341,12 @@ function gemm<T>(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, l
 
 /** f32 C (+)= op(A)·op(B) on packed matrices; see the top of this file for the layout. */
 export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, work: usize): void {
-  gemm<f32>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work);
+  gemm<f32>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work, 0);
 }
 
 /** f64 C (+)= op(A)·op(B) on packed matrices; see the top of this file for the layout. */
 export function dgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, work: usize): void {
-  gemm<f64>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work);
+  gemm<f64>(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate, work, 0);
 }
 
 /**
@@ -349,10 +355,47 @@ export function dgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usi
  * over k in the same order whatever the block, so splitting C changes no bit.
  */
 export function sgemmBlock(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool, work: usize): void {
-  gemm<f32>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+  gemm<f32>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work, 0);
 }
 
 /** f64 sgemmBlock. */
 export function dgemmBlock(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool, work: usize): void {
-  gemm<f64>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+  gemm<f64>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work, 0);
+}
+
+/** Floats (f32) that packBF32 writes for a k×n op(B): ceil(n / NR) panels of k×NR. */
+export function packedBLengthF32(k: i32, n: i32): i32 {
+  return ((n + nrOf<f32>() - 1) / nrOf<f32>()) * nrOf<f32>() * k;
+}
+
+/** f64 packedBLengthF32. */
+export function packedBLengthF64(k: i32, n: i32): i32 {
+  return ((n + nrOf<f64>() - 1) / nrOf<f64>()) * nrOf<f64>() * k;
+}
+
+/**
+ * Pack op(B) [k×n] once into dst (packedBLengthF32(k, n) floats), for many products with
+ * the same B: a recurrent layer's W_hh over all its time steps. The products then read the
+ * same B̃ that sgemm would pack itself, so they give the same bits.
+ */
+export function packBF32(transB: bool, k: i32, n: i32, b: usize, dst: usize): void {
+  packB<f32>(transB, k, n, b, transB ? k : n, dst);
+}
+
+/** f64 packBF32. */
+export function packBF64(transB: bool, k: i32, n: i32, b: usize, dst: usize): void {
+  packB<f64>(transB, k, n, b, transB ? k : n, dst);
+}
+
+/**
+ * f32 C (+)= op(A)·B̃ with B̃ packed by packBF32: pb points at the panel of C's first column
+ * (a thread's column block starts at panel j: pb + j·k·NR floats).
+ */
+export function sgemmPacked(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, pb: usize, c: usize, ldc: i32, accumulate: bool, work: usize): void {
+  gemm<f32>(transA, false, m, n, k, a, lda, 0, 0, c, ldc, accumulate, work, pb);
+}
+
+/** f64 sgemmPacked. */
+export function dgemmPacked(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, pb: usize, c: usize, ldc: i32, accumulate: bool, work: usize): void {
+  gemm<f64>(transA, false, m, n, k, a, lda, 0, 0, c, ldc, accumulate, work, pb);
 }

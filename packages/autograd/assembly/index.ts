@@ -2,7 +2,7 @@
 // (src/kernels/wasm/) owns the memory layout: it reserves scratch from heapBase() on and
 // copies operands in and results out.
 
-export { sgemm, dgemm, sgemmBlock, dgemmBlock, gemmWorkBytes } from "./gemm";
+export { sgemm, dgemm, sgemmBlock, dgemmBlock, gemmWorkBytes, packBF32, packBF64, packedBLengthF32, packedBLengthF64, sgemmPacked, dgemmPacked } from "./gemm";
 export { tanhF32, tanhF64 } from "./activations";
 export {
   rnnTanhForwardF32, rnnTanhForwardF64, rnnReluForwardF32, rnnReluForwardF64,
@@ -11,6 +11,7 @@ export {
   lstmForwardF32, lstmForwardF64, lstmBackwardF32, lstmBackwardF64,
 } from "./cells";
 export { softmaxRowsF32, softmaxRowsF64, expF32, expF64 } from "./softmax";
+export { columnSumsF32, columnSumsF64 } from "./reduce";
 
 /** First byte after the module's static data: the JavaScript side's memory starts here. */
 export function heapBase(): usize {

@@ -13,6 +13,6 @@ export { freshGrad } from "./grad-buffers.js";
 export { checkLengths } from "./lengths.js";
 export { floatBuffer } from "./dtype.js";
 export { flat, floatData, fmt, normDim, sameShape, sizeOf } from "./strides.js";
-export { kernels, columnSums, residentBuffer, releaseResident, type Gemm } from "./kernels/index.js";
+export { kernels, columnSums, packedB, residentBuffer, releaseResident, type Gemm, type PackedB } from "./kernels/index.js";
 export type { SoftmaxXentSpec, SoftmaxXentSaved, SoftmaxXentForward, SoftmaxXentBackward } from "./kernels/index.js";
 export type { CellBuffers, CellForward, CellBackward } from "./kernels/index.js";

@@ -6,19 +6,14 @@
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { createRng, kernelStats, kernelsInUse, matmul, numThreads, randn, setNumThreads, useKernels } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { createRng, kernelStats, matmul, numThreads, randn, setNumThreads, useKernels } from "../src/index.js";
 import { kernels } from "../src/extend.js";
 import { wasmPool } from "../src/kernels/wasm/index.js";
 import { split } from "../src/kernels/wasm/threads.js";
+import { restoreThreadSettingsAfterAll } from "./thread-settings.js";
 
-const initial = { threads: numThreads(), kernels: kernelsInUse(), split: split.minWorkPerThread };
-afterAll(async () => {
-  setNumThreads(initial.threads);
-  useKernels(initial.kernels);
-  split.minWorkPerThread = initial.split;
-  await wasmPool?.whenReady();
-});
+const initial = restoreThreadSettingsAfterAll();
 
 async function useThreads(n: number): Promise<void> {
   setNumThreads(n);

@@ -11,7 +11,7 @@
 // state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
 
 import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
-import { columnSums, floatData, freshGrad, kernels, record, releaseResident, residentBuffer, type CellBuffers } from "@unroll/autograd/extend";
+import { columnSums, floatData, freshGrad, kernels, packedB, record, releaseResident, residentBuffer, type CellBuffers, type PackedB } from "@unroll/autograd/extend";
 
 export type CellKind = "rnnTanh" | "rnnRelu" | "gru" | "lstm";
 
@@ -59,29 +59,43 @@ export interface DirectionBuffers {
   dc: FloatArray;
   carried: FloatArray;
   carriedC: FloatArray;
+  /** W_hhᵀ for the forward's h W_hhᵀ and W_hh for the backward's dGh W_hh, each packed once a call. */
+  whhT: PackedB;
+  whh: PackedB;
 }
+
+type FloatBuffers = Omit<DirectionBuffers, "whhT" | "whh">;
 
 /** Buffers for one direction: `into` when big enough, else new ones (`into`'s are given back). */
 export function directionBuffers(kind: CellKind, dtype: FloatDtype, T: number, B: number, H: number, into: DirectionBuffers | null = null): DirectionBuffers {
   const spec = CELLS[kind];
   const rows = T * B;
   const GH = spec.gates * H;
-  const sizes: Record<keyof DirectionBuffers, number> = {
+  const sizes: Record<keyof FloatBuffers, number> = {
     gx: rows * GH, saved: rows * spec.saved * H, states: (spec.lstm ? 2 : 1) * (T + 1) * B * H, dgh: kind === "gru" ? rows * 3 * H : 0,
     gh: B * GH, dh: B * H, dc: B * H, carried: B * H, carriedC: B * H,
   };
-  const keys = Object.keys(sizes) as (keyof DirectionBuffers)[];
+  const keys = Object.keys(sizes) as (keyof FloatBuffers)[];
   const fits = (a: FloatArray | null, n: number): boolean => n === 0 || (a !== null && a.length >= n && (a instanceof Float32Array) === (dtype === "float32"));
   if (into !== null && keys.every((k) => fits(into[k], sizes[k]))) return into;
   if (into !== null) releaseBuffers(into);
-  const out = {} as DirectionBuffers;
+  const out = { whhT: packedB(), whh: packedB() } as DirectionBuffers;
   for (const k of keys) (out as unknown as Record<string, FloatArray | null>)[k] = k === "dgh" && sizes.dgh === 0 ? null : residentBuffer(dtype, Math.max(1, sizes[k]), out);
   return out;
 }
 
 /** Give a direction's resident buffers back: nothing may read them after. */
 export function releaseBuffers(b: DirectionBuffers): void {
-  for (const a of Object.values(b) as (FloatArray | null)[]) if (a !== null) releaseResident(a);
+  const { whhT, whh, ...floats } = b;
+  for (const a of [...(Object.values(floats) as (FloatArray | null)[]), whhT.store, whh.store]) if (a !== null) releaseResident(a);
+  whhT.store = whh.store = null;
+}
+
+/** p as op(W) for products with it: W_hh [G·H, H], transposed (h W_hhᵀ) or not (dGh W_hh). */
+function packWeight(p: PackedB, w: FloatArray, transB: boolean, GH: number, H: number): PackedB {
+  Object.assign(p, { transB, b: w, bOff: 0, k: transB ? H : GH, n: transB ? GH : H });
+  kernels.packB(p);
+  return p;
 }
 
 export interface RecurrentOptions {
@@ -157,12 +171,13 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
   const rows = T * B;
   if (bIh !== null) for (let r = 0; r < rows; r++) buf.gx.set(bIh, r * GH);
   byRows(rows, (r, n) => kernels.gemm(false, true, n, GH, I, xData, r * I, wIh, 0, buf.gx, r * GH, bIh !== null));
+  const whhT = packWeight(opts.buffers.whhT, wHh, true, GH, H);
   for (let k = 0; k < T; k++) {
     const t = reverse ? T - 1 - k : k;
     const from = reverse ? t + 1 : t;
     const to = reverse ? t : t + 1;
     // gh = h W_hhᵀ, then the cell's gates and new state
-    kernels.gemm(false, true, B, GH, H, buf.h, from * B * H, wHh, 0, buf.gh, 0, false);
+    kernels.gemmPacked(false, B, buf.h, from * B * H, whhT, buf.gh, 0, false);
     kernels[spec.forward](buf, t, from, to);
     for (const b of inactiveRows(lengths, t)) {
       buf.h.copyWithin((to * B + b) * H, (from * B + b) * H, (from * B + b + 1) * H);
@@ -193,6 +208,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
     buf.dc?.fill(0);
     const carried = opts.buffers.carried;
     const carriedC = spec.lstm ? opts.buffers.carriedC : null;
+    const whh = packWeight(opts.buffers.whh, wHh, false, GH, H);
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
       const from = reverse ? t + 1 : t;
@@ -211,7 +227,7 @@ export function recurrent(kind: CellKind, x: Tensor, h0: Tensor | null, c0: Tens
         buf.dgh.fill(0, (t * B + b) * GH, (t * B + b + 1) * GH);
       }
       // dh_from = dGh_t W_hh (+ the direct path the GRU's kernel wrote)
-      kernels.gemm(false, false, B, H, GH, buf.dgh, t * B * GH, wHh, 0, buf.dh, 0, spec.direct);
+      kernels.gemmPacked(false, B, buf.dgh, t * B * GH, whh, buf.dh, 0, spec.direct);
       for (const b of idle) {
         buf.dh.set(carried.subarray(b * H, (b + 1) * H), b * H);
         if (carriedC !== null) buf.dc!.set(carriedC.subarray(b * H, (b + 1) * H), b * H);

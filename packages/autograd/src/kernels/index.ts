@@ -1,7 +1,8 @@
 // The kernels that hot ops call, behind one small interface so that a faster
 // implementation (WebAssembly SIMD) can replace the JavaScript one in one place.
 
-import { gemmJs, type Gemm } from "./matmul.js";
+import { gemmJs, gemmPackedJs, packBJs, type Gemm, type GemmPacked, type PackB } from "./matmul.js";
+import { columnSumsJs, type ColumnSums } from "./reduce.js";
 import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
@@ -11,12 +12,17 @@ import { floatBuffer, type FloatArray, type FloatDtype } from "../dtype.js";
 import { copied, releaseResident as release, residentFloats, wasmHeap } from "./wasm/module.js";
 import { describeValue } from "../options.js";
 
-export type { Gemm } from "./matmul.js";
+export type { Gemm, GemmPacked, PackB, PackedB } from "./matmul.js";
+export { packedB } from "./matmul.js";
+export type { ColumnSums } from "./reduce.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
 export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSaved, SoftmaxXentSpec } from "./softmax-xent.js";
 
 export const kernels: {
   gemm: Gemm;
+  packB: PackB;
+  gemmPacked: GemmPacked;
+  columnSums: ColumnSums;
   rnnTanhForward: CellForward;
   rnnTanhBackward: CellBackward;
   rnnReluForward: CellForward;
@@ -29,6 +35,9 @@ export const kernels: {
   softmaxXentBackward: SoftmaxXentBackward;
 } = {
   gemm: gemmJs,
+  packB: packBJs,
+  gemmPacked: gemmPackedJs,
+  columnSums: columnSumsJs,
   rnnTanhForward: cells.rnnTanhForwardJs,
   rnnTanhBackward: cells.rnnTanhBackwardJs,
   rnnReluForward: cells.rnnReluForwardJs,
@@ -153,22 +162,11 @@ export function releaseResident(a: FloatArray): void {
   if (wasmHeap !== null) release(wasmHeap, a);
 }
 
-let ones32: Float32Array = new Float32Array(0);
-let ones64: Float64Array = new Float64Array(0);
-
 /**
- * d[0:cols] (+)= Σ_rows g[rows, cols] (from gOff), e.g. a bias gradient: as the product
- * 1ᵀ G on the active gemm, several times faster than a loop, with the ones resident.
+ * d[0:cols] (+)= Σ_rows g[rows, cols] (from gOff), e.g. a bias gradient, on the active
+ * kernel set: rows in order, one running sum a column.
  * Example: `columnSums(db, 0, dout, 0, n, outF, false)`.
  */
 export function columnSums(d: FloatArray, dOff: number, g: FloatArray, gOff: number, rows: number, cols: number, accumulate: boolean): void {
-  let ones: FloatArray;
-  if (g instanceof Float32Array) {
-    if (ones32.length < rows) ones32 = (residentBuffer("float32", Math.max(rows, 2 * ones32.length)) as Float32Array).fill(1);
-    ones = ones32;
-  } else {
-    if (ones64.length < rows) ones64 = (residentBuffer("float64", Math.max(rows, 2 * ones64.length)) as Float64Array).fill(1);
-    ones = ones64;
-  }
-  kernels.gemm(false, false, 1, cols, rows, ones, 0, g, gOff, d, dOff, accumulate);
+  kernels.columnSums(d, dOff, g, gOff, rows, cols, accumulate);
 }

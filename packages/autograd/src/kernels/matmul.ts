@@ -23,6 +23,37 @@ export interface Gemm {
   ): void;
 }
 
+/**
+ * op(B) [k×n] of many products with the same B (a recurrent layer's W_hh over its steps),
+ * prepared once by `kernels.packB`: the WebAssembly kernels pack it into `store` (then
+ * `packed` is true); the JavaScript ones read b from bOff.
+ */
+export interface PackedB {
+  transB: boolean;
+  k: number;
+  n: number;
+  b: FloatArray;
+  bOff: number;
+  /** Where the wasm kernels keep the packed panels (resident), reused from call to call. */
+  store: FloatArray | null;
+  packed: boolean;
+}
+
+/** A PackedB of nothing yet: fill in b, its layout and sizes, then call kernels.packB. */
+export function packedB(): PackedB {
+  return { transB: false, k: 0, n: 0, b: new Float32Array(0), bOff: 0, store: null, packed: false };
+}
+
+/** Prepare p for gemmPacked. */
+export type PackB = (p: PackedB) => void;
+
+/** C[m×n] (+)= op(A)·op(B) with op(B) [k×n] prepared by packB: the same result as gemm. */
+export type GemmPacked = (transA: boolean, m: number, a: FloatArray, aOff: number, p: PackedB, c: FloatArray, cOff: number, accumulate: boolean) => void;
+
+export const packBJs: PackB = (p) => {
+  p.packed = false;
+};
+
 export const gemmJs: Gemm = (transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate) => {
   if (!accumulate) c.fill(0, cOff, cOff + m * n);
   if (m === 0 || n === 0 || k === 0) return;
@@ -130,3 +161,6 @@ export const gemmNaive: Gemm = (transA, transB, m, n, k, a, aOff, b, bOff, c, cO
     }
   }
 };
+
+export const gemmPackedJs: GemmPacked = (transA, m, a, aOff, p, c, cOff, accumulate) =>
+  gemmJs(transA, p.transB, m, p.n, p.k, a, aOff, p.b, p.bOff, c, cOff, accumulate);

@@ -3,8 +3,8 @@
 // The copies are O(mk + kn + mn) against O(mnk) work: about 7% of a [32,128]·[128,128]ᵀ
 // product, less for bigger ones (scripts/bench-kernels.ts copy).
 
-import { gemmJs, type Gemm } from "../matmul.js";
-import { copyIn, copyOut, layout, outAddress, type WasmHeap } from "./module.js";
+import { gemmJs, type Gemm, type GemmPacked, type PackB } from "../matmul.js";
+import { copyIn, copyOut, layout, outAddress, releaseResident, residentFloats, type WasmHeap } from "./module.js";
 import { gemmOnPool, type ThreadPool } from "./threads.js";
 
 /**
@@ -35,4 +35,43 @@ export function makeGemmWasm(heap: WasmHeap, pool: ThreadPool, minWork = MIN_WOR
     gemmOnPool(heap, pool, f32, transA, transB, m, n, k, a0, b0, c0, accumulate);
     copyOut(heap, c0, m * n, c, cOff);
   };
+}
+
+/**
+ * packB and gemmPacked on `heap`: op(B) packed once into a resident store (what sgemm packs
+ * on every call), then each product packs only A. Without shared memory, for tiny B or
+ * mixed dtypes, gemmPacked runs `gemm` on the unpacked B instead.
+ */
+export function makePackedWasm(heap: WasmHeap, pool: ThreadPool, gemm: Gemm, minWork = MIN_WORK): { packB: PackB; gemmPacked: GemmPacked } {
+  const ex = heap.exports;
+  const packB: PackB = (p) => {
+    p.packed = false;
+    const f32 = p.b instanceof Float32Array;
+    if (p.k * p.n < minWork) return;
+    const len = (f32 ? ex.packedBLengthF32 : ex.packedBLengthF64)(p.k, p.n);
+    if (p.store === null || p.store.length < len || p.store instanceof Float32Array !== f32) {
+      if (p.store !== null) releaseResident(heap, p.store);
+      p.store = residentFloats(heap, f32, len, p);
+      if (p.store === null) return;
+    }
+    const at = layout(heap, f32 ? 4 : 8, [p.k * p.n]);
+    const own = heap.addressOf(p.store);
+    if (at === null || own < 0) return;
+    (f32 ? ex.packBF32 : ex.packBF64)(p.transB, p.k, p.n, copyIn(heap, p.b, p.bOff, p.k * p.n, at[0]), own);
+    p.packed = true;
+  };
+  const gemmPacked: GemmPacked = (transA, m, a, aOff, p, c, cOff, accumulate) => {
+    const f32 = c instanceof Float32Array;
+    const { n, k } = p;
+    const at = !p.packed || p.store instanceof Float32Array !== f32 || a instanceof Float32Array !== f32 || m * n * k < minWork ? null : layout(heap, f32 ? 4 : 8, [m * k, m * n]);
+    if (at === null) {
+      gemm(transA, p.transB, m, n, k, a, aOff, p.b, p.bOff, c, cOff, accumulate);
+      return;
+    }
+    const a0 = copyIn(heap, a, aOff, m * k, at[0]);
+    const c0 = accumulate ? copyIn(heap, c, cOff, m * n, at[1]) : outAddress(heap, c, cOff, at[1]);
+    gemmOnPool(heap, pool, f32, transA, false, m, n, k, a0, 0, c0, accumulate, heap.addressOf(p.store!));
+    copyOut(heap, c0, m * n, c, cOff);
+  };
+  return { packB, gemmPacked };
 }

@@ -3,10 +3,12 @@
 // the JavaScript ones in as fallbacks (for tiny sizes and mixed dtypes): importing them
 // here would close an import cycle through kernels/index.ts.
 
-import type { Gemm } from "../matmul.js";
+import type { Gemm, GemmPacked, PackB } from "../matmul.js";
 import type { SoftmaxXentForward } from "../softmax-xent.js";
 import { makeCellsWasm, type WasmCells } from "./cells.js";
-import { makeGemmWasm } from "./gemm.js";
+import type { ColumnSums } from "../reduce.js";
+import { makeGemmWasm, makePackedWasm } from "./gemm.js";
+import { makeColumnSumsWasm } from "./reduce.js";
 import { compileAsync, wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
 import { ThreadPool } from "./threads.js";
@@ -16,19 +18,25 @@ export let wasmPool: ThreadPool | null = wasmHeap === null ? null : new ThreadPo
 
 export interface WasmKernels extends WasmCells {
   gemm: Gemm;
+  packB: PackB;
+  gemmPacked: GemmPacked;
+  columnSums: ColumnSums;
   softmaxXentForward: SoftmaxXentForward;
 }
 
 /** The JavaScript kernels the wasm ones fall back to. */
-export type JsFallbacks = Pick<WasmKernels, "softmaxXentForward" | keyof WasmCells>;
+export type JsFallbacks = Pick<WasmKernels, "columnSums" | "softmaxXentForward" | keyof WasmCells>;
 
 /** The wasm kernels, or null where WebAssembly SIMD is missing (wasmUnavailableReason says why). */
 export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
   if (wasmHeap === null) return null;
   wasmPool ??= new ThreadPool(wasmHeap);
+  const gemm = makeGemmWasm(wasmHeap, wasmPool);
   return {
     ...makeCellsWasm(wasmHeap, js),
-    gemm: makeGemmWasm(wasmHeap, wasmPool),
+    ...makePackedWasm(wasmHeap, wasmPool, gemm),
+    gemm,
+    columnSums: makeColumnSumsWasm(wasmHeap, js.columnSums),
     softmaxXentForward: makeSoftmaxXentWasm(wasmHeap, js.softmaxXentForward),
   };
 }

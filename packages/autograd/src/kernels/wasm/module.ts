@@ -45,6 +45,14 @@ export interface KernelExports {
   softmaxRowsF64: SoftmaxRows;
   expF32: Unary;
   expF64: Unary;
+  packBF32: PackBExport;
+  packBF64: PackBExport;
+  packedBLengthF32(k: number, n: number): number;
+  packedBLengthF64(k: number, n: number): number;
+  sgemmPacked: GemmPackedExport;
+  dgemmPacked: GemmPackedExport;
+  columnSumsF32: ColumnSumsExport;
+  columnSumsF64: ColumnSumsExport;
 }
 
 export type GemmExport = (
@@ -55,6 +63,10 @@ export type GemmBlockExport = (
   transA: boolean, transB: boolean, m: number, n: number, k: number,
   a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: boolean, work: number,
 ) => void;
+export type GemmPackedExport = (
+  transA: boolean, m: number, n: number, k: number, a: number, lda: number, pb: number, c: number, ldc: number, accumulate: boolean, work: number,
+) => void;
+type PackBExport = (transB: boolean, k: number, n: number, b: number, dst: number) => void;
 type Unary = (z: number, n: number) => void;
 // The cell kernels of assembly/cells.ts: outputs first, then inputs, then sizes.
 type RnnForward = (h: number, gx: number, gh: number, b: number, rows: number, H: number) => void;
@@ -63,6 +75,7 @@ type GruForward = (h: number, saved: number, gx: number, gh: number, b: number, 
 type GruBackward = (dgx: number, dgh: number, dh: number, saved: number, hPrev: number, dy: number, rows: number, H: number) => void;
 type LstmForward = (h: number, c: number, saved: number, gx: number, gh: number, b: number, cPrev: number, rows: number, H: number) => void;
 type LstmBackward = (dgx: number, dh: number, dc: number, saved: number, cPrev: number, dy: number, dcy: number, rows: number, H: number) => void;
+type ColumnSumsExport = (d: number, g: number, rows: number, cols: number, accumulate: boolean) => void;
 type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, rows: number, cols: number) => void;
 
 // The few WebAssembly JS-API members used here, typed locally: the shared tsconfig has no

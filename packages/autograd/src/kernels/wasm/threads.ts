@@ -19,7 +19,7 @@
 import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap } from "./module.js";
 
 /** Exports a worker may run, by index (the task's first number). */
-export const TASK_EXPORTS = ["sgemmBlock", "dgemmBlock"] as const;
+export const TASK_EXPORTS = ["sgemmBlock", "dgemmBlock", "sgemmPacked", "dgemmPacked"] as const;
 type TaskExport = (typeof TASK_EXPORTS)[number];
 
 const SEQ = 0, READY = 1, DONE = 2, FAILED = 3, CLAIM = 4, TASK = 3; // Int32 words; TASK in Float64 words
@@ -225,15 +225,17 @@ export const splitCount = { calls: 0, workerParts: 0 };
 const MR = 5;
 
 /**
- * C[m×n] (+)= op(A)·op(B) on packed operands at byte addresses a, b, c, split into
- * blocks of whole tiles of rows or of columns of C (whichever has more tiles), one
- * block a ready thread; under split.minWorkPerThread multiply-adds a thread, on this one.
+ * C[m×n] (+)= op(A)·op(B) on row-major operands at byte addresses a, b, c (or, when
+ * `packed` is not 0, on op(B) packed by packB there: b is unused), split into blocks of
+ * whole tiles of rows or of columns of C (whichever has more tiles), one block a ready
+ * thread; under split.minWorkPerThread multiply-adds a thread, on this one.
  */
-export function gemmOnPool(heap: WasmHeap, pool: ThreadPool, f32: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean): void {
+export function gemmOnPool(heap: WasmHeap, pool: ThreadPool, f32: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, packed = 0): void {
   const threads = Math.min(pool.ready(), Math.floor((m * n * k) / Math.max(1, split.minWorkPerThread)));
   const ex = heap.exports;
   if (threads <= 1) {
-    (f32 ? ex.sgemm : ex.dgemm)(transA, transB, m, n, k, a, b, c, accumulate, heap.work);
+    if (packed !== 0) (f32 ? ex.sgemmPacked : ex.dgemmPacked)(transA, m, n, k, a, transA ? m : k, packed, c, n, accumulate, heap.work);
+    else (f32 ? ex.sgemm : ex.dgemm)(transA, transB, m, n, k, a, b, c, accumulate, heap.work);
     return;
   }
   const S = f32 ? 4 : 8;
@@ -248,14 +250,25 @@ export function gemmOnPool(heap: WasmHeap, pool: ThreadPool, f32: boolean, trans
   for (let j = 0; j < p; j++) {
     const end = Math.min(byRows ? m : n, start + tile * (Math.floor(tiles / p) + (j < tiles % p ? 1 : 0)));
     const len = end - start;
-    const [aj, bj, cj] = byRows
-      ? [a + (transA ? start : start * k) * S, b, c + start * n * S]
-      : [a, b + (transB ? start * k : start) * S, c + start * S];
-    parts.push([+transA, +transB, byRows ? len : m, byRows ? n : len, k, aj, lda, bj, ldb, cj, n, +accumulate, heap.workOf(j)]);
+    const aj = byRows ? a + (transA ? start : start * k) * S : a;
+    const cj = byRows ? c + start * n * S : c + start * S;
+    const [mj, nj] = byRows ? [len, n] : [m, len];
+    if (packed !== 0) {
+      // a column block starts at its first panel of the packed B̃ (panel j at j·k·NR)
+      parts.push([+transA, mj, nj, k, aj, lda, byRows ? packed : packed + start * k * S, cj, n, +accumulate, heap.workOf(j)]);
+    } else {
+      const bj = byRows ? b : b + (transB ? start * k : start) * S;
+      parts.push([+transA, +transB, mj, nj, k, aj, lda, bj, ldb, cj, n, +accumulate, heap.workOf(j)]);
+    }
     start = end;
   }
-  const fn = f32 ? "sgemmBlock" : "dgemmBlock";
-  const [p0] = parts;
   if (parts.length > 1) splitCount.calls++;
+  const [p0] = parts;
+  if (packed !== 0) {
+    const fn = f32 ? "sgemmPacked" : "dgemmPacked";
+    pool.run(fn, parts, () => ex[fn](!!p0[0], p0[1], p0[2], p0[3], p0[4], p0[5], p0[6], p0[7], p0[8], !!p0[9], p0[10]));
+    return;
+  }
+  const fn = f32 ? "sgemmBlock" : "dgemmBlock";
   pool.run(fn, parts, () => ex[fn](!!p0[0], !!p0[1], p0[2], p0[3], p0[4], p0[5], p0[6], p0[7], p0[8], p0[9], p0[10], !!p0[11], p0[12]));
 }
