@@ -143,7 +143,7 @@ function allocationTable(opts: SuiteOptions): void {
     ["Adam", true],
     ["SGD", false],
   ];
-  for (const w of workloads) {
+  for (const w of workloads.filter((v) => v.cell === "rnn")) {
     for (const [optimizer, setToNone] of variants) {
       for (const dtype of ["float32", "float64"] as FloatDtype[]) {
         if (opts.quick && dtype === "float64") continue;

@@ -1,4 +1,4 @@
-// The three training workloads of issue 6 and the one problem every implementation
+// The training workloads (W1-W3 of issue 6, W4 the LSTM of issue 10) and the one problem every implementation
 // trains: the same initial weights (float32 values, so float64 starts identical), the
 // same data, the same loss, plain SGD.
 //
@@ -28,6 +28,7 @@ export const workloads: readonly Workload[] = [
   { name: "W1", description: "char-LM, one-hot V=65, H=128, T=25, B=32", kind: "lm", cell: "rnn", B: 32, T: 25, I: 65, H: 128, C: 65, lr: 0.2 },
   { name: "W2", description: "char-LM, one-hot V=65, H=512, T=50, B=64", kind: "lm", cell: "rnn", B: 64, T: 50, I: 65, H: 512, C: 65, lr: 0.5 },
   { name: "W3", description: "classification, dense I=16, H=64, T=100, B=64, C=2", kind: "cls", cell: "rnn", B: 64, T: 100, I: 16, H: 64, C: 2, lr: 0.2 },
+  { name: "W4", description: "W1 with an LSTM: char-LM, one-hot V=65, H=128, T=25, B=32", kind: "lm", cell: "lstm", B: 32, T: 25, I: 65, H: 128, C: 65, lr: 0.2 },
 ];
 
 /** PyTorch's parameter names, camelCase, as @unroll/rnn names them. */

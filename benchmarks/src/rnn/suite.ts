@@ -19,6 +19,8 @@ import { genericOpsTrainer, publicApiTrainer } from "./unroll.js";
 
 interface Peer {
   name: string;
+  /** Only the vanilla RNN (the LSTM workload skips it). */
+  rnnOnly?: boolean;
   make(p: Problem): Trainer;
   /** Runs before each of its steps, untimed. */
   before?: () => void;
@@ -61,10 +63,10 @@ const allPeers: readonly Peer[] = [
   ...(defaultKernels === "wasm"
     ? [{ name: "unroll float32 js kernels", make: (p: Problem) => publicApiTrainer(p, "float32"), before: kernelSet("js") }]
     : []),
-  { name: "unroll generic ops float32", make: (p) => genericOpsTrainer(p, "float32"), before: kernelSet(defaultKernels) },
-  { name: "TF.js wasm", make: (p) => tfTrainer(p, "wasm"), before: () => useTfBackend("wasm") },
-  { name: "TF.js cpu", make: (p) => tfTrainer(p, "cpu"), before: () => useTfBackend("cpu") },
-  { name: "plain JS", make: plainTrainer },
+  { name: "unroll generic ops float32", make: (p) => genericOpsTrainer(p, "float32"), before: kernelSet(defaultKernels), rnnOnly: true },
+  { name: "TF.js wasm", make: (p) => tfTrainer(p, "wasm"), before: () => useTfBackend("wasm"), rnnOnly: true },
+  { name: "TF.js cpu", make: (p) => tfTrainer(p, "cpu"), before: () => useTfBackend("cpu"), rnnOnly: true },
+  { name: "plain JS", make: plainTrainer, rnnOnly: true },
   ...("version" in torch ? [torchPeer(1), torchPeer(2)] : []),
 ];
 
@@ -117,10 +119,11 @@ export async function run(opts: SuiteOptions): Promise<void> {
     "the generic-ops row spells the same model in engine ops (matmul, add, tanh, logSoftmax, gather).\n",
   );
   // The reference (unroll float64) always runs: the loss check needs it.
-  const peers = allPeers.filter((p, i) => i === 0 || opts.peers === null || opts.peers.some((word) => p.name.toLowerCase().includes(word)));
+  const allChosen = allPeers.filter((p, i) => i === 0 || opts.peers === null || opts.peers.some((word) => p.name.toLowerCase().includes(word)));
   const results: Result[] = [];
   for (const w of workloads) {
     const problem = makeProblem(w);
+    const peers = allChosen.filter((p) => w.cell === "rnn" || p.rnnOnly !== true);
     const trainers = peers.map((peer) => {
       peer.before?.();
       return peer.make(problem);
@@ -139,9 +142,11 @@ export async function run(opts: SuiteOptions): Promise<void> {
     const get = (r: Result, name: string): number => r.t.get(name)![key];
     printTable(
       ["implementation", ...results.flatMap(({ w }) => [`${w.name} ms`, "÷ f32"])],
-      peers.map(({ name }) => [
+      allChosen.map(({ name }) => [
         name,
-        ...results.flatMap((r) => [fmtNum(get(r, name)), r.t.has("unroll float32") ? fmtRatio(get(r, name) / get(r, "unroll float32")) : "—"]),
+        ...results.flatMap((r) =>
+          !r.t.has(name) ? ["—", "—"] : [fmtNum(get(r, name)), r.t.has("unroll float32") ? fmtRatio(get(r, name) / get(r, "unroll float32")) : "—"],
+        ),
       ]),
     );
   };

@@ -7,8 +7,8 @@
 
 import { gather, SGD, stack, tensor, zeros, type FloatDtype, type Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
-import { Linear, RNN } from "@unroll/rnn";
-import type { Problem, Trainer, Weights } from "./problem.js";
+import { Linear, LSTM, RNN } from "@unroll/rnn";
+import { gates, type Problem, type Trainer, type Weights } from "./problem.js";
 
 function param(values: Float32Array, shape: number[], dtype: FloatDtype): Tensor {
   return tensor(values, { dtype, shape, requiresGrad: true });
@@ -16,11 +16,12 @@ function param(values: Float32Array, shape: number[], dtype: FloatDtype): Tensor
 
 function weightsAsTensors(init: Weights, p: Problem, dtype: FloatDtype): Record<keyof Weights, Tensor> {
   const { I, H, C } = p.w;
+  const G = gates(p.w);
   return {
-    weightIh: param(init.weightIh, [H, I], dtype),
-    weightHh: param(init.weightHh, [H, H], dtype),
-    biasIh: param(init.biasIh, [H], dtype),
-    biasHh: param(init.biasHh, [H], dtype),
+    weightIh: param(init.weightIh, [G * H, I], dtype),
+    weightHh: param(init.weightHh, [G * H, H], dtype),
+    biasIh: param(init.biasIh, [G * H], dtype),
+    biasHh: param(init.biasHh, [G * H], dtype),
     weightOut: param(init.weightOut, [C, H], dtype),
     biasOut: param(init.biasOut, [C], dtype),
   };
@@ -55,10 +56,10 @@ export function genericOpsTrainer(p: Problem, dtype: FloatDtype): Trainer {
   };
 }
 
-/** The model a user writes: RNN + Linear head + the fused loss + SGD. */
+/** The model a user writes: RNN (or LSTM) + Linear head + the fused loss + SGD. */
 export function publicApiTrainer(p: Problem, dtype: FloatDtype): Trainer {
-  const { B, T, I, H, C, kind, lr } = p.w;
-  const rnn = new RNN(I, H, { dtype });
+  const { B, T, I, H, C, kind, lr, cell } = p.w;
+  const rnn = cell === "lstm" ? new LSTM(I, H, { dtype }) : new RNN(I, H, { dtype });
   const head = new Linear(H, C, { dtype });
   const w = weightsAsTensors(p.init, p, dtype);
   rnn.loadStateDict({
