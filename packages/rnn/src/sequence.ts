@@ -4,7 +4,7 @@
 //   B batch, T time, H hidden size
 
 import { gather, Tensor, type FloatArray, type FloatDtype } from "@unroll/autograd";
-import { checkLengths as checkLengthsIn, differentiable, flat, floatBuffer, fmt, freshGrad, fromFlat, record } from "@unroll/autograd/extend";
+import { checkLengths as checkLengthsIn, differentiable, floatBuffer, floatData, fmt, freshGrad, fromFlat, kernels, record } from "@unroll/autograd/extend";
 import { RECURRENT_NO_DOUBLE_BACKWARD } from "./recurrent.js";
 
 /** `lengths` checked as [B] with each value in [1, T], or null when none is given. `op` names the caller in errors. */
@@ -23,35 +23,31 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
   const T = T1 - 1;
   const D = dirs.length;
   const dtype = dirs[0].dtype as FloatDtype;
-  const valid = (b: number, t: number): boolean => lengths === null || t < lengths[b];
   // row (b, t) of the output starts here
   const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * D * H;
-  const slot = (d: number, t: number): number => (d === 0 ? t + 1 : t);
+  // time t is slot t + 1 of the forward direction, slot t of the reverse
+  const first = (d: number): number => (d === 0 ? B * H : 0);
+  /** Rows (b, t) past their length: 0 in the output, and no gradient back. */
+  const padded: [number, number][] = [];
+  if (lengths !== null) for (let b = 0; b < B; b++) for (let t = lengths[b]; t < T; t++) padded.push([b, t]);
   const out = into !== null ? into.subarray(0, B * T * D * H) : floatBuffer(dtype, B * T * D * H);
   dirs.forEach((s, d) => {
-    const src = flat(s.view);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        const o = at(b, t) + d * H;
-        if (valid(b, t)) out.set(src.subarray((slot(d, t) * B + b) * H, (slot(d, t) * B + b + 1) * H), o);
-        else out.fill(0, o, o + H);
-      }
-    }
+    // [T, B, H] → [B, T, ·] (batchFirst) or row for row into [T, B, ·]
+    if (batchFirst) kernels.swapAxes(out, d * H, D * H, floatData(s.view, dtype), first(d), H, T, B, H);
+    else kernels.swapAxes(out, d * H, D * H, floatData(s.view, dtype), first(d), H, T * B, 1, H);
   });
+  for (const [b, t] of padded) out.fill(0, at(b, t), at(b, t) + D * H);
   const shape = batchFirst ? [B, T, D * H] : [T, B, D * H];
   // d layerOutput / d states = g at step t in the direction's slot (t + 1 forward, t reverse) on rows within their length, 0 past it
   return record("layerOutput", dirs, out, shape, (g) => {
-    const dout = flat(g.view);
+    const dout = floatData(g.view, dtype);
     return dirs.map((s, d) => {
       if (!s.requiresGrad) return null;
       const dsTensor = freshGrad(dtype, s.shape);
       const ds = dsTensor.buffer as FloatArray;
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < B; b++) {
-          const o = at(b, t) + d * H;
-          if (valid(b, t)) ds.set(dout.subarray(o, o + H), (slot(d, t) * B + b) * H);
-        }
-      }
+      if (batchFirst) kernels.swapAxes(ds, first(d), H, dout, d * H, D * H, B, T, H);
+      else kernels.swapAxes(ds, first(d), H, dout, d * H, D * H, T * B, 1, H);
+      for (const [b, t] of padded) ds.fill(0, first(d) + (t * B + b) * H, first(d) + (t * B + b + 1) * H);
       return dsTensor;
     });
   }, { noDoubleBackward: RECURRENT_NO_DOUBLE_BACKWARD });
@@ -63,27 +59,12 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
  */
 export function timeMajor(x: Tensor, into: FloatArray): Tensor {
   const [B, T, I] = x.shape;
-  const src = flat(x.view);
   const out = into.subarray(0, T * B * I);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const from = (b * T + t) * I;
-      const to = (t * B + b) * I;
-      for (let i = 0; i < I; i++) out[to + i] = src[from + i];
-    }
-  }
+  kernels.swapAxes(out, 0, I, floatData(x.view, x.dtype), 0, I, B, T, I);
   // d timeMajor / d x = g[t, b] moved back to [b, t]
   return record("timeMajor", [x], out, [T, B, I], (g) => {
-    const dout = flat(g.view);
     const dx = freshGrad(x.dtype, x.shape);
-    const d = dx.buffer;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const from = (t * B + b) * I;
-        const to = (b * T + t) * I;
-        for (let i = 0; i < I; i++) d[to + i] = dout[from + i];
-      }
-    }
+    kernels.swapAxes(dx.buffer as FloatArray, 0, I, floatData(g.view, x.dtype), 0, I, T, B, I);
     return [dx];
   }, differentiable((g) => [g.permute([1, 0, 2])]));
 }

@@ -3,6 +3,7 @@
 
 import { gemmJs, gemmPackedJs, packBJs, type Gemm, type GemmPacked, type PackB } from "./matmul.js";
 import { columnSumsJs, type ColumnSums } from "./reduce.js";
+import { swapAxesJs, type SwapAxes } from "./layout.js";
 import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
@@ -15,6 +16,7 @@ import { describeValue } from "../options.js";
 export type { Gemm, GemmPacked, PackB, PackedB } from "./matmul.js";
 export { packedB } from "./matmul.js";
 export type { ColumnSums } from "./reduce.js";
+export type { SwapAxes } from "./layout.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
 export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSaved, SoftmaxXentSpec } from "./softmax-xent.js";
 
@@ -23,6 +25,7 @@ export const kernels: {
   packB: PackB;
   gemmPacked: GemmPacked;
   columnSums: ColumnSums;
+  swapAxes: SwapAxes;
   rnnTanhForward: CellForward;
   rnnTanhBackward: CellBackward;
   rnnReluForward: CellForward;
@@ -38,6 +41,7 @@ export const kernels: {
   packB: packBJs,
   gemmPacked: gemmPackedJs,
   columnSums: columnSumsJs,
+  swapAxes: swapAxesJs,
   rnnTanhForward: cells.rnnTanhForwardJs,
   rnnTanhBackward: cells.rnnTanhBackwardJs,
   rnnReluForward: cells.rnnReluForwardJs,

@@ -6,8 +6,10 @@
 import type { Gemm, GemmPacked, PackB } from "../matmul.js";
 import type { SoftmaxXentForward } from "../softmax-xent.js";
 import { makeCellsWasm, type WasmCells } from "./cells.js";
+import type { SwapAxes } from "../layout.js";
 import type { ColumnSums } from "../reduce.js";
 import { makeGemmWasm, makePackedWasm } from "./gemm.js";
+import { makeSwapAxesWasm } from "./layout.js";
 import { makeColumnSumsWasm } from "./reduce.js";
 import { compileAsync, wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
@@ -21,11 +23,12 @@ export interface WasmKernels extends WasmCells {
   packB: PackB;
   gemmPacked: GemmPacked;
   columnSums: ColumnSums;
+  swapAxes: SwapAxes;
   softmaxXentForward: SoftmaxXentForward;
 }
 
 /** The JavaScript kernels the wasm ones fall back to. */
-export type JsFallbacks = Pick<WasmKernels, "columnSums" | "softmaxXentForward" | keyof WasmCells>;
+export type JsFallbacks = Pick<WasmKernels, "columnSums" | "swapAxes" | "softmaxXentForward" | keyof WasmCells>;
 
 /** The wasm kernels, or null where WebAssembly SIMD is missing (wasmUnavailableReason says why). */
 export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
@@ -37,6 +40,7 @@ export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
     ...makePackedWasm(wasmHeap, wasmPool, gemm),
     gemm,
     columnSums: makeColumnSumsWasm(wasmHeap, js.columnSums),
+    swapAxes: makeSwapAxesWasm(wasmHeap, js.swapAxes),
     softmaxXentForward: makeSoftmaxXentWasm(wasmHeap, js.softmaxXentForward),
   };
 }

@@ -51,6 +51,7 @@ export interface KernelExports {
   packedBLengthF64(k: number, n: number): number;
   sgemmPacked: GemmPackedExport;
   dgemmPacked: GemmPackedExport;
+  swapAxes(dst: number, dstPitch: number, src: number, srcPitch: number, A: number, B: number, rowBytes: number): void;
   columnSumsF32: ColumnSumsExport;
   columnSumsF64: ColumnSumsExport;
 }
