@@ -13,6 +13,7 @@ export {
 export { softmaxRowsF32, softmaxRowsF64, expF32, expF64 } from "./softmax";
 export { columnSumsF32, columnSumsF64 } from "./reduce";
 export { swapAxes } from "./layout";
+export { adamF32, adamF64 } from "./optim";
 
 /** First byte after the module's static data: the JavaScript side's memory starts here. */
 export function heapBase(): usize {

@@ -4,6 +4,7 @@
 import { gemmJs, gemmPackedJs, packBJs, type Gemm, type GemmPacked, type PackB } from "./matmul.js";
 import { columnSumsJs, type ColumnSums } from "./reduce.js";
 import { swapAxesJs, type SwapAxes } from "./layout.js";
+import { adamUpdateJs, type AdamUpdate } from "./optim.js";
 import * as cells from "./cells.js";
 import type { CellBackward, CellForward } from "./cells.js";
 import { softmaxXentBackwardJs, softmaxXentForwardJs, type SoftmaxXentBackward, type SoftmaxXentForward } from "./softmax-xent.js";
@@ -17,6 +18,7 @@ export type { Gemm, GemmPacked, PackB, PackedB } from "./matmul.js";
 export { packedB } from "./matmul.js";
 export type { ColumnSums } from "./reduce.js";
 export type { SwapAxes } from "./layout.js";
+export type { AdamConstants, AdamUpdate } from "./optim.js";
 export type { CellBackward, CellBuffers, CellForward } from "./cells.js";
 export type { SoftmaxXentBackward, SoftmaxXentForward, SoftmaxXentSaved, SoftmaxXentSpec } from "./softmax-xent.js";
 
@@ -26,6 +28,7 @@ export const kernels: {
   gemmPacked: GemmPacked;
   columnSums: ColumnSums;
   swapAxes: SwapAxes;
+  adamUpdate: AdamUpdate;
   rnnTanhForward: CellForward;
   rnnTanhBackward: CellBackward;
   rnnReluForward: CellForward;
@@ -42,6 +45,7 @@ export const kernels: {
   gemmPacked: gemmPackedJs,
   columnSums: columnSumsJs,
   swapAxes: swapAxesJs,
+  adamUpdate: adamUpdateJs,
   rnnTanhForward: cells.rnnTanhForwardJs,
   rnnTanhBackward: cells.rnnTanhBackwardJs,
   rnnReluForward: cells.rnnReluForwardJs,

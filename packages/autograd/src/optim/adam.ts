@@ -1,7 +1,8 @@
 // Adam and AdamW: torch.optim.Adam's update rule (with amsgrad), with L2 weight decay
 // added to the gradient (Adam) or decoupled from it (AdamW: θ ← θ(1 - lr·λ) first).
 
-import { allocate, type FloatArray, type TypedArray } from "../dtype.js";
+import type { FloatArray, TypedArray } from "../dtype.js";
+import { kernels, residentBuffer } from "../kernels/index.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, type GroupInput, type ParamGroup, type ParamState } from "./optimizer.js";
 import { betas, bool, num, type OptionTable } from "./spec.js";
@@ -55,34 +56,27 @@ export class Adam extends Optimizer {
     const wd = group.weightDecay as number;
     const [beta1, beta2] = group.betas as [number, number];
     const amsgrad = group.amsgrad as boolean;
-    const sign = group.maximize ? -1 : 1;
     const n = p.length;
+    // The moments live in the kernels' memory (resident), so the wasm update reads them in place.
+    const moment = (): FloatArray => residentBuffer(param.dtype as "float32" | "float64", n);
     if (s.exp_avg === undefined) {
       s.step = 0;
-      s.exp_avg = allocate(param.dtype, n) as FloatArray;
-      s.exp_avg_sq = allocate(param.dtype, n) as FloatArray;
+      s.exp_avg = moment();
+      s.exp_avg_sq = moment();
     }
-    if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = allocate(param.dtype, n) as FloatArray;
+    if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = moment();
     const t = (s.step as number) + 1;
     s.step = t;
-    const stepSize = lr / (1 - beta1 ** t);
-    const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const w = 1 - beta1;
-    const c2 = 1 - beta2;
-    const m = s.exp_avg as FloatArray;
-    const v = s.exp_avg_sq as FloatArray;
-    const vMax = amsgrad ? (s.max_exp_avg_sq as FloatArray) : v;
-    const shrink = this.decoupled ? 1 - lr * wd : 1;
-    const l2 = this.decoupled ? 0 : wd;
-    for (let j = 0; j < n; j++) {
-      if (shrink !== 1) p[j] *= shrink;
-      const d = sign * g[j] + l2 * p[j];
-      // m.lerp_(d, 1 - β1), with torch's two-sided lerp formula.
-      m[j] = w < 0.5 ? m[j] + w * (d - m[j]) : d - (d - m[j]) * (1 - w);
-      v[j] = v[j] * beta2 + c2 * d * d;
-      if (amsgrad && v[j] > vMax[j]) vMax[j] = v[j];
-      p[j] -= stepSize * (m[j] / (Math.sqrt(vMax[j]) / bias2Sqrt + eps));
-    }
+    kernels.adamUpdate(p, g, s.exp_avg as FloatArray, s.exp_avg_sq as FloatArray, amsgrad ? (s.max_exp_avg_sq as FloatArray) : null, {
+      stepSize: lr / (1 - beta1 ** t),
+      bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+      beta1,
+      beta2,
+      eps,
+      shrink: this.decoupled ? 1 - lr * wd : 1,
+      l2: this.decoupled ? 0 : wd,
+      sign: group.maximize ? -1 : 1,
+    });
   }
 }
 

@@ -7,9 +7,11 @@ import type { Gemm, GemmPacked, PackB } from "../matmul.js";
 import type { SoftmaxXentForward } from "../softmax-xent.js";
 import { makeCellsWasm, type WasmCells } from "./cells.js";
 import type { SwapAxes } from "../layout.js";
+import type { AdamUpdate } from "../optim.js";
 import type { ColumnSums } from "../reduce.js";
 import { makeGemmWasm, makePackedWasm } from "./gemm.js";
 import { makeSwapAxesWasm } from "./layout.js";
+import { makeAdamWasm } from "./optim.js";
 import { makeColumnSumsWasm } from "./reduce.js";
 import { compileAsync, wasmHeap, wasmUnavailableReason } from "./module.js";
 import { makeSoftmaxXentWasm } from "./softmax-xent.js";
@@ -24,11 +26,12 @@ export interface WasmKernels extends WasmCells {
   gemmPacked: GemmPacked;
   columnSums: ColumnSums;
   swapAxes: SwapAxes;
+  adamUpdate: AdamUpdate;
   softmaxXentForward: SoftmaxXentForward;
 }
 
 /** The JavaScript kernels the wasm ones fall back to. */
-export type JsFallbacks = Pick<WasmKernels, "columnSums" | "swapAxes" | "softmaxXentForward" | keyof WasmCells>;
+export type JsFallbacks = Pick<WasmKernels, "columnSums" | "swapAxes" | "adamUpdate" | "softmaxXentForward" | keyof WasmCells>;
 
 /** The wasm kernels, or null where WebAssembly SIMD is missing (wasmUnavailableReason says why). */
 export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
@@ -41,6 +44,7 @@ export function createWasmKernels(js: JsFallbacks): WasmKernels | null {
     gemm,
     columnSums: makeColumnSumsWasm(wasmHeap, js.columnSums),
     swapAxes: makeSwapAxesWasm(wasmHeap, js.swapAxes),
+    adamUpdate: makeAdamWasm(wasmHeap, js.adamUpdate),
     softmaxXentForward: makeSoftmaxXentWasm(wasmHeap, js.softmaxXentForward),
   };
 }

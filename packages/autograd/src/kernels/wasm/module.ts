@@ -52,6 +52,8 @@ export interface KernelExports {
   sgemmPacked: GemmPackedExport;
   dgemmPacked: GemmPackedExport;
   swapAxes(dst: number, dstPitch: number, src: number, srcPitch: number, A: number, B: number, rowBytes: number): void;
+  adamF32: AdamExport;
+  adamF64: AdamExport;
   columnSumsF32: ColumnSumsExport;
   columnSumsF64: ColumnSumsExport;
 }
@@ -76,6 +78,10 @@ type GruForward = (h: number, saved: number, gx: number, gh: number, b: number, 
 type GruBackward = (dgx: number, dgh: number, dh: number, saved: number, hPrev: number, dy: number, rows: number, H: number) => void;
 type LstmForward = (h: number, c: number, saved: number, gx: number, gh: number, b: number, cPrev: number, rows: number, H: number) => void;
 type LstmBackward = (dgx: number, dh: number, dc: number, saved: number, cPrev: number, dy: number, dcy: number, rows: number, H: number) => void;
+type AdamExport = (
+  p: number, g: number, m: number, v: number, vMax: number, n: number,
+  stepSize: number, bias2Sqrt: number, beta1: number, beta2: number, eps: number, shrink: number, l2: number, sign: number,
+) => void;
 type ColumnSumsExport = (d: number, g: number, rows: number, cols: number, accumulate: boolean) => void;
 type SoftmaxRows = (x: number, exps: number, rowMax: number, rowSum: number, rows: number, cols: number) => void;
 
