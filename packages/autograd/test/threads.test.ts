@@ -120,3 +120,12 @@ describe.runIf(wasmPool !== null && wasmPool.limit > 1)("the pool", () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });
+
+describe("the pool's claims", () => {
+  it("isNewer orders sequence numbers across the int32 wrap, so a claim never moves back", async () => {
+    const { isNewer } = await import("../src/kernels/wasm/threads.js");
+    expect([isNewer(5, 4), isNewer(4, 5), isNewer(4, 4)]).toEqual([true, false, false]);
+    expect([isNewer(-2147483648, 2147483647), isNewer(2147483647, -2147483648)]).toEqual([true, false]);
+    expect([isNewer(1, 0), isNewer(0, -1), isNewer(-1, 0)]).toEqual([true, true, false]);
+  });
+});

@@ -15,6 +15,8 @@
 // Each part is claimed (compare-exchange of word 4 to its sequence number) by the worker
 // or, once its own part is done, by the caller: a worker that is not running (the
 // machine is busy, or it is still asleep) costs the caller its part's time, never a wait.
+// A claim only ever moves word 4 forward (`isNewer`): a worker descheduled while the caller
+// ran that task and the next itself must not claim the old one back over the slot's new task.
 
 import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap } from "./module.js";
 
@@ -29,9 +31,15 @@ const MAX_ARGS = SLOT / 8 - TASK - 1;
 /** Polls of the caller (waiting for workers) and of a worker (waiting for work) before sleeping. */
 const SPIN = 20000;
 
+/** Whether sequence number a comes after b (the numbers wrap around at 2³²). */
+export function isNewer(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0;
+}
+
 // The worker's code, plain JavaScript, the same in Node and in browsers: `start` gets
 // { module, memory, control, index, exports }.
 const WORKER_MAIN = `
+const isNewer = ${isNewer.toString()};
 function start(d) {
   const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
   const fns = d.exports.map((n) => ex[n]);
@@ -51,7 +59,7 @@ function start(d) {
     }
     seen = s;
     const c = Atomics.load(i32, ${CLAIM});
-    if (c === s || Atomics.compareExchange(i32, ${CLAIM}, c, s) !== c) continue; // the caller took it
+    if (!isNewer(s, c) || Atomics.compareExchange(i32, ${CLAIM}, c, s) !== c) continue; // the caller took it, or moved on
     const a = f64;
     try {
       fns[a[${TASK}]](a[${TASK + 1}], a[${TASK + 2}], a[${TASK + 3}], a[${TASK + 4}], a[${TASK + 5}], a[${TASK + 6}], a[${TASK + 7}], a[${TASK + 8}], a[${TASK + 9}], a[${TASK + 10}], a[${TASK + 11}], a[${TASK + 12}], a[${TASK + 13}]);
@@ -151,6 +159,9 @@ export class ThreadPool {
       const index = this.workers.length + 1;
       this.workers.push(this.spawn!({ module: this.heap.module, memory: this.heap.memory, control: this.heap.control, index, exports: TASK_EXPORTS }));
     }
+    // Every slot in use counts as claimed up to the last task, however long it sat idle:
+    // isNewer compares within 2³¹ tasks, and an idle slot's word would fall behind.
+    for (let j = 1; j < this.size; j++) Atomics.store(this.i32, (SLOT / 4) * j + CLAIM, this.seq);
   }
 
   /** Resolves once every thread asked for is up (workers start in the background). */
@@ -186,7 +197,7 @@ export class ThreadPool {
     for (let j = 1; j < parts.length; j++) {
       const at = (SLOT / 4) * j + CLAIM;
       const c = Atomics.load(this.i32, at);
-      if (c !== seq && Atomics.compareExchange(this.i32, at, c, seq) === c) {
+      if (isNewer(seq, c) && Atomics.compareExchange(this.i32, at, c, seq) === c) {
         call(...parts[j]); // the worker has not started it: run it here
         continue;
       }
