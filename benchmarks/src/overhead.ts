@@ -1,23 +1,23 @@
-// Per-step waste and per-op overhead (issue 6, "no per-step waste"):
-// 1. typed arrays allocated by one steady-state training step (RNN + Linear + loss +
-//    clipGradNorm + SGD or Adam, after warm-up steps), counted and sized. A buffer of
-//    128 KiB or more is "large": glibc hands it out with mmap, so every fresh one
-//    page-faults on first touch (filling a fresh 1 MiB Float32Array measured 0.72 ms
-//    here, against 0.04 ms for one reused).
-// 2. µs per op on tiny tensors ([2] and [4,4]), where only the fixed cost remains.
+// Per-step waste and per-op overhead (issue 6): the typed arrays one steady-state training
+// step allocates, counted and sized, and µs per op on tiny tensors ([2] and [4,4]), where
+// only the fixed cost remains.
 //
 // Shapes: B batch, T time, I input, H hidden, C classes.
-//
-// Allocations are counted by swapping the global typed-array constructors for counting
-// proxies (and wrapping slice/map/filter, which allocate through the species) for the
-// duration of the counted steps only, so every allocation counts, whichever package
-// makes it. UNROLL_ALLOC_SITES=1 also prints the call sites that allocate the most.
 
 import { Adam, add, clipGradNorm, matmul, mul, SGD, sum, tanh, tensor, type FloatDtype, type Optimizer, type Tensor } from "@unroll/autograd";
 import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
 import { Linear, RNN } from "@unroll/rnn";
 import { makeProblem, workloads, type Workload } from "./rnn/problem.js";
 import { fmtNum, printTable, timeInterleaved, type Case, type SuiteOptions } from "./timing.js";
+
+// The step: RNN + Linear + loss + clipGradNorm + SGD or Adam, after warm-up steps. A
+// buffer of 128 KiB or more is "large": glibc hands it out with mmap, so every fresh one
+// page-faults on first touch (filling a fresh 1 MiB Float32Array measured 0.72 ms here,
+// against 0.04 ms for one reused). Allocations are counted by swapping the global
+// typed-array constructors for counting proxies (and wrapping slice/map/filter, which
+// allocate through the species) for the duration of the counted steps only, so every
+// allocation counts, whichever package makes it. UNROLL_ALLOC_SITES=1 also prints the
+// call sites that allocate the most.
 
 const LARGE = 128 * 1024;
 

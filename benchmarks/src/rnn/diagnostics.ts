@@ -1,7 +1,6 @@
 // What limits a training step: its multiply-adds against the gemm kernel's speed, the
-// floats it copies in and out of wasm memory, and the time spent outside kernels (graph,
-// checks, allocation, loops in JavaScript). Measured in a separate run with every
-// kernel wrapped in a timer, so that the timed runs of the suite stay untouched.
+// floats copied in and out of wasm memory, and the time outside kernels, measured in a
+// separate run with every kernel wrapped in a timer (the suite's timed runs stay untouched).
 //   B batch, T time, I input, H hidden, C classes, G gates (1 RNN, 4 LSTM)
 
 import { kernelStats } from "@unroll/autograd";

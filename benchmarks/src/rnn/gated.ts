@@ -1,7 +1,6 @@
-// GRU and LSTM versions of the rnn workloads (W1, and W3 for the LSTM) next to the vanilla
-// RNN, through the public API as a user trains them (layer + Linear head + fused loss + SGD),
-// and the T-scaling line: one forward + backward of a 1-layer H = 32 RNN at T = 10,000 and
-// T = 50,000, whose ratio is 5 when BPTT is linear in T.
+// GRU and LSTM versions of W1 (and an LSTM W3) beside the vanilla RNN, as a user trains
+// them, and the T-scaling line: one forward + backward of a 1-layer H = 32 RNN at
+// T = 10,000 and T = 50,000, whose ratio is 5 when BPTT is linear in T.
 //
 // Shapes: B batch, T time, I input, H hidden, C classes.
 

@@ -1,12 +1,11 @@
-// The training workloads (W1-W3 of issue 6, W4 the LSTM of issue 10) and the one problem every implementation
-// trains: the same initial weights (float32 values, so float64 starts identical), the
-// same data, the same loss, plain SGD.
+// The training workloads (W1-W3 of issue 6, W4 the LSTM of issue 10) and the one problem
+// every implementation trains: the same initial weights (float32 values, so float64 starts
+// identical), the same data, the same loss, plain SGD.
 //
 // Shapes: B batch, T time, I input, H hidden, C classes (C = I = V for the char-LM).
-//   h_t    = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)        h_0 = 0, [B, H]
+//   h_t    = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)        h_0 = 0, [B, H] (W4: the LSTM's)
 //   "lm":  logits_t = h_t W_out^T + b_out [B, C] at every t, loss = (1/B) Σ_b Σ_t CE(logits_bt, y_bt)
 //   "cls": logits   = h_T W_out^T + b_out [B, C],              loss = (1/B) Σ_b CE(logits_b, y_b)
-// (the "lm" loss is sequenceCrossEntropy's default: sum over time, mean over the batch).
 
 import { createRng } from "@unroll/autograd";
 

@@ -1,10 +1,6 @@
-// ms per training step (forward, BPTT, SGD update) of a vanilla RNN, unroll against
-// PyTorch (when python3 has torch: its own process per thread count), TF.js (wasm and
-// cpu backends) and plain JavaScript, on the workloads of problem.ts. Every
-// implementation first proves it computes the same losses from the same weights (step 1,
-// and step 2, which also checks the gradients of step 1); then all are timed interleaved.
-// Then per workload: unroll / PyTorch, achieved GFLOP/s against the gemm kernel's, the
-// floats copied in and out of wasm memory per step and the share of time outside kernels.
+// ms per training step (forward, BPTT, SGD) on the workloads of problem.ts: unroll against
+// PyTorch (when python3 has torch), TF.js and plain JavaScript, after every implementation
+// proves the same losses; then unroll / PyTorch, GFLOP/s, copies and time outside kernels.
 
 import { kernelsInUse, setNumThreads, useKernels, type KernelSet } from "@unroll/autograd";
 import { diagnose, gemmPeak, stepFlops } from "./diagnostics.js";
@@ -53,7 +49,6 @@ const kernelSet = (set: KernelSet, threads = 1) => () => {
   useKernels(set);
   setNumThreads(threads);
 };
-
 
 /** The first peer is the reference for the loss check. */
 const allPeers: readonly Peer[] = [

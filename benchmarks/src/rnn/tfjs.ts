@@ -1,7 +1,6 @@
 // The TF.js peer, written as a TF.js user would (functional ops: tfjs-core alone has no
-// chained methods): variables, a loop of
-// tanh(x_t W_ih^T + b_ih + h W_hh^T + b_hh), tf.train.sgd's minimize (variableGrads
-// underneath), the loss from a stable logSoftmax.
+// chained methods): variables, a loop of tanh(x_t W_ih^T + b_ih + h W_hh^T + b_hh),
+// tf.train.sgd's minimize (variableGrads underneath), the loss from a stable logSoftmax.
 //
 // Shapes: B batch, T time, I input, H hidden, C classes.
 

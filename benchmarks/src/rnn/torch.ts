@@ -1,8 +1,6 @@
-// PyTorch as an optional peer of the rnn suite: torch_peer.py in its own process per
-// thread count, trained from the same weights and data. The suite's timing loop is
-// synchronous, so the two processes talk over a pair of FIFOs read with readSync (one
-// JSON line each way); where python3 cannot import torch (CI has no Python) or FIFOs are
-// missing, the peer is skipped.
+// PyTorch as an optional peer of the rnn suite: torch_peer.py in its own process per thread
+// count, trained from the same weights and data, talking over a pair of FIFOs; skipped where
+// python3 cannot import torch (CI has no Python) or FIFOs are missing.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -10,6 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Problem } from "./problem.js";
+
+// The suite's timing loop is synchronous, so the FIFOs are read with readSync (one JSON line each way).
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "torch_peer.py");
 

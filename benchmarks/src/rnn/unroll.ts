@@ -1,7 +1,6 @@
-// unroll as its users train: through the public API (@unroll/rnn's RNN and Linear,
-// @unroll/losses, SGD), and the same model spelled out in the engine's generic ops
-// (matmul, add, tanh, logSoftmax, gather), which shows what the fused RNN step and the
-// fused loss gain.
+// unroll as its users train: through the public API (@unroll/rnn, @unroll/losses, SGD), and
+// the same vanilla RNN spelled out in the engine's generic ops (matmul, add, tanh,
+// logSoftmax, gather), which shows what the fused layer and the fused loss gain.
 //
 // Shapes: B batch, T time, I input, H hidden, C classes.
 

@@ -1,9 +1,6 @@
 // char-rnn: a character language model of Moby Dick, the min-char-rnn recipe at batch
-// scale. The model reads the text one character at a time and predicts the next one;
-// training uses truncated backpropagation through time: the text is cut into B streams,
-// each step reads the next T characters of every stream, and the hidden state is carried
-// from one chunk to the next (detached, so gradients stop at the chunk boundary).
-// Gradients are clipped; at the end the model writes text of its own.
+// scale (an LSTM by default, --cell): truncated BPTT over B streams of the text, the state
+// carried from chunk to chunk and detached, gradients clipped; then it writes text of its own.
 //
 // Shapes: B streams, T characters per chunk, E embedding, H hidden, V vocabulary.
 

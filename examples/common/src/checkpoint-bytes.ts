@@ -1,7 +1,6 @@
-// The examples' checkpoints as bytes, without Node, for checkpoint.ts (files, --save,
-// --load, --resume) and the playground (download and upload): @unroll/autograd's
-// checkpoint with the example's config and the trainer's position as its "extra" JSON,
-// or an earlier version's weights-only file with the config in its "config" metadata.
+// The examples' checkpoints as bytes, without Node, for checkpoint.ts (files) and the
+// playground (download, upload): @unroll/autograd's checkpoint with the example's config and
+// trainer position as its "extra" JSON, or an earlier version's weights-only file.
 
 import { readSafetensors, saveCheckpoint, type CheckpointParts, type Tensor } from "@unroll/autograd";
 import type { SavedModel } from "./train.js";

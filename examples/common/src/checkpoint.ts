@@ -1,8 +1,6 @@
-// The examples' checkpoints: one safetensors file written by @unroll/autograd's
-// saveCheckpoint (weights under PyTorch's names, the optimizer, the schedule, the rng),
-// with the example's config (name, vocabulary, sizes, dtype) and the trainer's position
-// as the "extra" JSON. Earlier versions wrote the weights alone with the config in the
-// "config" metadata; --load still reads those. The format is described in examples/README.md.
+// The examples' checkpoints: @unroll/autograd's saveCheckpoint with the example's config
+// (name, vocabulary, sizes, dtype) and the trainer's position as the "extra" JSON; --load
+// still reads the weights-only files of earlier versions. Format: examples/README.md.
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";

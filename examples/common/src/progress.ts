@@ -1,7 +1,6 @@
-// A training progress bar on stderr: step, loss, speed and time left. On a terminal
-// cli-progress redraws one line in place. On a pipe or in CI a plain line is printed
-// every few seconds, by hand: cli-progress prints those from a timer, which never fires
-// while a synchronous training loop runs.
+// A training progress bar on stderr: step, loss, speed and time left, redrawn in place by
+// cli-progress on a terminal; on a pipe or in CI a plain line every few seconds, printed by
+// hand (cli-progress prints those from a timer, which never fires in a synchronous loop).
 
 import cliProgress from "cli-progress";
 

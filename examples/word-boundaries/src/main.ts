@@ -1,7 +1,5 @@
-// word-boundaries: put the spaces back into Moby Dick. The text is lower-cased and every
-// white-space character removed; the model reads it one character at a time and says,
-// at each character, whether a word starts there.
-// Sequence labelling: windows of T characters -> Embedding -> RNN -> Linear at every
+// word-boundaries: put the spaces back into Moby Dick, lower-cased and without white space.
+// Sequence labelling: windows of T characters -> Embedding -> LSTM (--cell) -> Linear at every
 // step -> sequenceCrossEntropy (per-step NLL summed over the window, mean over the batch).
 //
 // Shapes: B windows per batch, T window length, E embedding, H hidden, C = 2 labels

@@ -1,6 +1,5 @@
-// tanh on SIMD lanes for the recurrent cells (cells.ts), and in place over n values.
-// float32 tanh is a SIMD rational approximation (within 7 ulp, 4e-7 relative, of Math.tanh,
-// checked in the tests), ~10x faster than Math.tanh; float64 tanh is AssemblyScript's
+// tanh on SIMD lanes for the recurrent cells (cells.ts), and in place over n values: float32
+// a rational approximation (within 7 ulp of Math.tanh, ~10x faster), float64 AssemblyScript's
 // Math.tanh (musl's libm, < 1 ulp), so float64 results match the JavaScript kernels.
 
 const LANE_BYTES: usize = 16;

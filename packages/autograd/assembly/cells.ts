@@ -1,13 +1,14 @@
 // The pointwise half of one recurrent step per cell kind (src/kernels/cells.ts has the
 // math and the JavaScript version), on v128 lanes: f32x4 or f64x2, generic over T.
 //   B rows, H hidden; gx, gh [B, G·H]; h, c, dh, dc [B, H]; saved [B, S·H]; b [G·H] or 0
+
+import { tanhf4 } from "./activations";
+import { expd2, expf4 } from "./vmath";
+
 // Every pointer is a byte address in this module's memory, one step's blocks packed; the
 // JavaScript side copies them in and out. Each row runs whole vectors, then its tail one
 // value at a time through the same formula (so every element rounds alike).
 // σ(x) = 1 / (1 + e^-x) with vmath's exp; tanh is tanhf4 in f32 and Math.tanh in f64.
-
-import { tanhf4 } from "./activations";
-import { expd2, expf4 } from "./vmath";
 
 const LANE: usize = 16;
 

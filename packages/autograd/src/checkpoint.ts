@@ -1,8 +1,6 @@
 // Checkpoints that resume exactly: the model, the optimizer's state, the scheduler, the
-// step and the random generator in one safetensors file. Tensors: the model under its
-// PyTorch names, the optimizer's buffers under "optimizer.state.<i>.<name>"; everything
-// else is JSON in the metadata. The model is anything with torch-named state dicts (a
-// @unroll/rnn Module is one), so this package needs no model package.
+// step and the random generator in one safetensors file. The model is anything with
+// torch-named state dicts (a @unroll/rnn Module is one), so this package needs no model package.
 
 import type { LRScheduler } from "./optim/lr-scheduler.js";
 import type { Optimizer, OptimizerStateDict } from "./optim/optimizer.js";
@@ -10,6 +8,9 @@ import type { SequentialLR } from "./optim/sequential.js";
 import { createRng, type Rng, type RngState } from "./random.js";
 import { readSafetensors, saveSafetensors, type SafetensorsContents } from "./safetensors.js";
 import { Tensor } from "./tensor.js";
+
+// Tensors: the model under its PyTorch names, the optimizer's buffers under
+// "optimizer.state.<i>.<name>"; everything else is JSON in the metadata.
 
 /** What a checkpoint needs of a model: its parameters under PyTorch's names. */
 export interface CheckpointModel {

@@ -1,14 +1,15 @@
 // The graph: `record` joins an op's output to it, `backward` walks it in reverse
 // topological order, adds (+=) each gradient into its input, and undoes broadcasting
 // in one place (`unbroadcast`). Who may reuse a gradient's buffer: grad-buffers.ts.
-// With createGraph the same walk runs each op's differentiable rule with recording on,
-// so the gradients have a graph of their own (higher-order gradients).
 
 import { allocate, isFloat, type TypedArray } from "./dtype.js";
 import { freshGrad, isOwned, own, recycle, settle } from "./grad-buffers.js";
 import { checkOptions, describeValue } from "./options.js";
 import { flat, fmt, isPacked, sameShape, view, type View } from "./strides.js";
 import { Tensor, type BackwardFn, type DifferentiableBackwardFn, type Node } from "./tensor.js";
+
+// With createGraph the same walk runs each op's differentiable rule with recording on,
+// so the gradients have a graph of their own (higher-order gradients).
 
 /** How a recorded op treats the gradient it is given, and how it is differentiated twice. */
 export interface RecordOptions {

@@ -1,12 +1,14 @@
-// Who may write into and recycle a gradient's buffer: the one place this rule lives.
-// The engine OWNS a gradient when nothing outside the running backward can reach its
-// buffer; only then may it keep it as a .grad without copying, add into it in place, or
-// give its buffer back to the pool (pool.ts) once consumed. Why: PERFORMANCE.md.
+// Who may write into and recycle a gradient's buffer, the one place this rule lives: the
+// engine OWNS a gradient when nothing outside the running backward can reach its buffer.
+// Why: PERFORMANCE.md.
 
 import type { Dtype } from "./dtype.js";
 import { giveBuffer, takeBuffer } from "./pool.js";
 import { sizeOf } from "./strides.js";
 import { fromFlat, type Tensor } from "./tensor.js";
+
+// Only an owned gradient may be kept as a .grad without copying, added into in place, or
+// given back to the pool (pool.ts) once consumed.
 
 const owned = new WeakSet<Tensor>();
 

@@ -1,7 +1,6 @@
-// Compare analytic gradients with central finite differences, with PyTorch's
-// defaults. The output is reduced to a scalar as sum(out * r) with a fixed random r,
-// so one backward pass checks every input element at once. gradgradcheck does the
-// same for the gradient function itself (second derivatives).
+// Analytic gradients against central finite differences, with PyTorch's defaults, through
+// one backward of sum(out * r) for a fixed random r (every input element at once);
+// gradgradcheck does the same for the gradient function itself (second derivatives).
 
 import { allocate } from "./dtype.js";
 import { cat, reshape } from "./ops/shape.js";

@@ -1,15 +1,16 @@
 // Saving and loading tensors in the safetensors format, in Node and in browsers
-// (Uint8Array in, Uint8Array out; no Buffer, no fs). Layout: an 8-byte
-// little-endian u64 header length n, n bytes of JSON header
-// {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {key: value}},
-// padded with spaces to a multiple of 8, then the raw little-endian data.
-// The loader follows the reference implementation's validation (huggingface/
-// safetensors, tensor.rs) and checks everything before it allocates a tensor.
+// (Uint8Array in, Uint8Array out; no Buffer, no fs), checked as the reference implementation checks it.
 
 import { allocate, type Dtype, type TypedArray } from "./dtype.js";
 import { flat, fmt } from "./strides.js";
 import { describeValue } from "./options.js";
 import { fromFlat, Tensor } from "./tensor.js";
+
+// Layout: an 8-byte little-endian u64 header length n, n bytes of JSON header
+// {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {key: value}},
+// padded with spaces to a multiple of 8, then the raw little-endian data.
+// The loader follows the reference implementation's validation (huggingface/
+// safetensors, tensor.rs) and checks everything before it allocates a tensor.
 
 type StDtype = "F64" | "F32" | "I32";
 

@@ -1,7 +1,6 @@
-// From per-row losses to the one number a loss returns, and which rows count. The N rows
-// form G groups of S rows (B examples of T steps; one group for crossEntropy): within a
-// group a sum or PyTorch's weighted mean, across groups a sum or a mean. Nothing to average
-// gives 0 with zero gradients, where PyTorch returns NaN.
+// From per-row losses to the one number a loss returns, and which rows count: N rows in G
+// groups of S (B examples of T steps), a sum or PyTorch's weighted mean within a group, a
+// sum or a mean across groups. Nothing to average gives 0 with zero gradients (PyTorch: NaN).
 
 import type { FloatArray } from "@unroll/autograd";
 import type { SoftmaxXentSpec } from "@unroll/autograd/extend";

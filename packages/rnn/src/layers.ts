@@ -3,8 +3,6 @@
 // (recurrent.ts); layer l > 0 reads both directions of layer l − 1, side by side.
 //   B batch, T time, I input size, H hidden size, L layers, D directions (2 when bidirectional)
 //   x [B, T, I], h0 (and c0) [L·D, B, H], lengths [B] → output [B, T, D·H], hN (and cN) [L·D, B, H]
-// With lengths, results equal PyTorch's packed sequences: output 0 past each length, the
-// reverse direction starting at each example's last valid step, hN each direction's final state.
 
 import { dropout, getDefaultDtype, stack, Tensor, type FloatArray, type FloatDtype, type Rng } from "@unroll/autograd";
 import { checkAllocation, checkOptions, describeValue, fmt, releaseResident, residentBuffer, type OptionSchema } from "@unroll/autograd/extend";
@@ -12,6 +10,9 @@ import { CELL_SCHEMA, checkLSTMState, checkNonlinearity, GRUCell, NONLINEARITY_R
 import { checkDtype, checkSize, Module, snakeCase, type ModuleOptions } from "./module.js";
 import { directionBuffers, recurrent, releaseBuffers, type CellKind, type DirectionBuffers } from "./recurrent.js";
 import { checkLengths, layerOutput, timeMajor } from "./sequence.js";
+
+// With lengths, results equal PyTorch's packed sequences: output 0 past each length, the
+// reverse direction starting at each example's last valid step, hN each direction's final state.
 
 export interface GRUOptions extends ModuleOptions {
   numLayers?: number;

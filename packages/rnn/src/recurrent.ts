@@ -2,13 +2,6 @@
 // time loop inside (llm.c's layer_forward / layer_backward), shared by every cell kind.
 //   T time, B batch, I input size, H hidden size, G gates (RNN 1, GRU 3, LSTM 4)
 //   x [T, B, I] time-major, h0 / c0 [B, H] → states [T+1, B, H] (LSTM [2, T+1, B, H]: h, then c)
-// Forward: Gx = X W_ihᵀ + b_ih for all T·B rows in one gemm; then per step gh = h W_hhᵀ
-// and the cell's pointwise kernel. Backward: per step, in reverse, the cell's backward
-// kernel and dh_prev += dGh_t W_hh; then dW_ih = dGxᵀ X, dW_hh = dGhᵀ H_prev, dX = dGx W_ih
-// and the biases' column sums, one gemm each over all T·B rows. Linear in T.
-// The forward direction goes from slot t to t+1 at time t (slot 0 holds h0); the reverse
-// from slot t+1 to t (slot T holds h0). With lengths, a row at t >= lengths[b] carries its
-// state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
 
 import type { FloatArray, FloatDtype, Tensor } from "@unroll/autograd";
 import { columnSums, floatData, freshGrad, kernels, packedB, record, releaseResident, residentBuffer, type CellBuffers, type PackedB } from "@unroll/autograd/extend";
@@ -127,6 +120,13 @@ function inactiveRows(lengths: Int32Array | null, t: number): number[] {
 
 /**
  * The states of one layer and direction over x (time-major [T, B, I]) as one recorded op.
+ * Forward: Gx = X W_ihᵀ + b_ih for all T·B rows in one gemm; then per step gh = h W_hhᵀ
+ * and the cell's pointwise kernel. Backward: per step, in reverse, the cell's backward
+ * kernel and dh_prev += dGh_t W_hh; then dW_ih = dGxᵀ X, dW_hh = dGhᵀ H_prev, dX = dGx W_ih
+ * and the biases' column sums over all T·B rows. Linear in T.
+ * The forward direction goes from slot t to t+1 at time t (slot 0 holds h0); the reverse
+ * from slot t+1 to t (slot T holds h0). With lengths, a row at t >= lengths[b] carries its
+ * state (and its gradient) unchanged, so slot T (forward) and slot 0 (reverse) hold hN.
  * All tensors share one float dtype; the caller checks shapes.
  * Example: `const states = recurrent("gru", x, null, null, cell, { reverse: false, lengths: null, buffers, release: null })`.
  */

@@ -2,8 +2,8 @@
 // (the products x W_ihᵀ, h W_hhᵀ and the weight gradients are gemms in the driver).
 //   B batch, H hidden, G gates per cell (RNN 1, GRU 3, LSTM 4), S saved blocks (RNN 0, GRU 4, LSTM 5)
 //   gx [T, B, G·H], gh [B, G·H], h and c [T+1, B, H] (slot `from` the previous state, `to` the new)
-// GRU (gates r, z, n):  r = σ(gx_r + gh_r + b_hr), z = σ(…), n = tanh(gx_n + r ⊙ (gh_n + b_hn)), h' = (1 − z) n + z h
-// LSTM (gates i, f, g, o): c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c')
+//   GRU (gates r, z, n):  r = σ(gx_r + gh_r + b_hr), z = σ(…), n = tanh(gx_n + r ⊙ (gh_n + b_hn)), h' = (1 − z) n + z h
+//   LSTM (gates i, f, g, o): c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c')
 
 import type { FloatArray } from "../dtype.js";
 

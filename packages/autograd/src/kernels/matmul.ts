@@ -1,8 +1,8 @@
-// Matrix multiply over raw row-major buffers, BLAS style but row-major and packed:
+// Matrix multiply over raw row-major buffers, BLAS style: the JavaScript fallback (kernels/wasm
+// has the SIMD one). Transposed operands are read in place, through strides: one
+// register-blocked loop serves all four layouts.
 //   C[m×n] (+)= op(A)[m×k] · op(B)[k×n],  op(X) = X or Xᵀ
-// A is stored [m×k] (or [k×m] when transA), B [k×n] (or [n×k] when transB).
-// Transposed operands are read in place, through strides: one register-blocked loop
-// serves all four layouts. This is the fallback; kernels/wasm has the SIMD one.
+//   A is stored [m×k] (or [k×m] when transA), B [k×n] (or [n×k] when transB)
 
 import type { FloatArray } from "../dtype.js";
 

@@ -1,6 +1,9 @@
 // Fused, stable softmax-cross-entropy over raw row-major buffers, forward and backward.
 //   N rows (examples, or B·T time steps), C classes: logits [N, C], loss [N];
 //   target [N] int32 class indices, or soft [N, C] probabilities; weight [C]; rowWeight [N]
+
+import type { FloatArray } from "../dtype.js";
+
 // Row r's target distribution q (PyTorch's F.cross_entropy), ε the label smoothing:
 //   class index y:    q_c = (1 - ε) w_y [c = y] + (ε / C) w_c
 //   probabilities t:  q_c = w_c ((1 - ε) t_c + ε / C)
@@ -9,8 +12,6 @@
 // lengths): they pass ρ_r = 0 for a row that does not, and its target is never read.
 // log softmax(x)_c = (x_c - m) - log Σ_j exp(x_j - m) with m the row max, so logits of
 // ±10,000 stay finite. Saved for backward: exps = exp(x - m) [N, C], m and Σ_c exps [N].
-
-import type { FloatArray } from "../dtype.js";
 
 /** What the rows are compared with, and how much each row counts. */
 export interface SoftmaxXentSpec {

@@ -1,7 +1,6 @@
-// Learning-rate schedulers, as torch.optim.lr_scheduler: each step() computes the next
-// lr of every group from the current one (PyTorch's recursive, "chainable" form, so
-// that the numbers match torch's to the last bits), or from the closed form where
-// SequentialLR restarts a scheduler at a milestone.
+// Learning-rate schedulers, as torch.optim.lr_scheduler: each step() computes every group's
+// next lr from the current one (PyTorch's recursive, "chainable" form, so the numbers match
+// torch's to the last bit), or from the closed form where SequentialLR restarts one.
 
 import { Optimizer } from "./optimizer.js";
 import { describeValue } from "../options.js";

@@ -1,7 +1,6 @@
-// The optimizer base, as torch.optim.Optimizer: parameter groups with their own
-// options, per-parameter state, step() over raw buffers (no graph, no allocation per
-// step once the state exists) and state dicts in PyTorch's layout. SGD, Adam, AdamW,
-// RMSprop and Adagrad supply the option table and the per-parameter update rule.
+// The optimizer base, as torch.optim.Optimizer: parameter groups with their own options,
+// per-parameter state, step() over raw buffers and state dicts in PyTorch's layout. SGD,
+// Adam, AdamW, RMSprop and Adagrad supply the option table and the update rule.
 
 import ops from "ndarray-ops";
 import type { FloatArray, TypedArray } from "../dtype.js";

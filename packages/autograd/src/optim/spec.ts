@@ -1,7 +1,6 @@
-// The options of the optimizers and schedulers as tables of checks: each entry has a
-// default and a check that returns the value or throws a RangeError / TypeError that
-// names the option. The same table checks a constructor's options, a parameter
-// group's overrides, an assignment such as `group.lr = 0.1` and a loaded state dict.
+// The optimizers' and schedulers' options as tables of checks (a default and a check that
+// returns the value or throws an error naming the option), for constructors, group
+// overrides, assignments such as `group.lr = 0.1` and loaded state dicts alike.
 
 import { checkOptions, describeValue, type OptionSchema } from "../options.js";
 

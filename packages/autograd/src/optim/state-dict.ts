@@ -1,7 +1,6 @@
-// Checking an optimizer state dict before loading it: every problem is collected (wrong
-// number of groups or parameters, missing or unknown options and state entries,
-// mismatched shapes) and reported at once, and the new state is built aside, so that a
-// failed load changes nothing.
+// Checking an optimizer state dict before loading it: every problem is collected and
+// reported at once (groups, parameters, options, state entries, shapes), and the new state
+// is built aside, so that a failed load changes nothing.
 
 import { allocate, type FloatArray } from "../dtype.js";
 import { flat, fmt, sameShape } from "../strides.js";

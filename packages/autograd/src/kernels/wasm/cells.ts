@@ -1,7 +1,6 @@
 // The recurrent cell kernels (kernels/cells.ts has the math and the JavaScript version) on
-// the WebAssembly SIMD ones of assembly/cells.ts: per step, copy the step's blocks into wasm
-// memory (unless they are resident there already), run the pointwise math there (f32x4 /
-// f64x2, SIMD exp and tanh), copy the results out.
+// assembly/cells.ts's SIMD ones: per step the blocks that are not resident are copied into
+// wasm memory, the pointwise math runs there, and the results are copied out.
 //   B batch, H hidden, G gates, S saved blocks; per step gx, gh [B, G·H], h, c [B, H], saved [B, S·H]
 
 import type { FloatArray } from "../../dtype.js";

@@ -1,11 +1,13 @@
-// The Gemm interface (kernels/matmul.ts) on the WebAssembly SIMD kernel: copy the operands
-// into wasm memory, multiply there (packed, cache-blocked, f32x4 / f64x2), copy C out.
-// The copies are O(mk + kn + mn) against O(mnk) work: about 7% of a [32,128]·[128,128]ᵀ
-// product, less for bigger ones (scripts/bench-kernels.ts copy).
+// The Gemm interface (kernels/matmul.ts) on the WebAssembly SIMD kernel: operands that are
+// not resident are copied into wasm memory, multiplied there (packed, cache-blocked), and C
+// copied out: O(mk + kn + mn) copies against O(mnk) work.
 
 import { gemmJs, type Gemm, type GemmPacked, type PackB } from "../matmul.js";
 import { copyIn, copyOut, layout, outAddress, releaseResident, residentFloats, type WasmHeap } from "./module.js";
 import { gemmOnPool, type ThreadPool } from "./threads.js";
+
+// The copies cost about 7% of a [32,128]·[128,128]ᵀ product, less for bigger ones
+// (scripts/bench-kernels.ts copy); resident operands cost none.
 
 /**
  * Below this many multiply-adds the JavaScript kernel wins: the wasm call, three copies

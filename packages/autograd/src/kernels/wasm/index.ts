@@ -1,7 +1,6 @@
 // The WebAssembly SIMD versions of the kernels, or null where WebAssembly SIMD is missing.
-// kernels/index.ts switches between these and the JavaScript ones (useKernels), and hands
-// the JavaScript ones in as fallbacks (for tiny sizes and mixed dtypes): importing them
-// here would close an import cycle through kernels/index.ts.
+// kernels/index.ts switches sets (useKernels) and hands the JavaScript ones in as fallbacks:
+// importing them here would close an import cycle through kernels/index.ts.
 
 import type { Gemm, GemmPacked, PackB } from "../matmul.js";
 import type { SoftmaxXentForward } from "../softmax-xent.js";

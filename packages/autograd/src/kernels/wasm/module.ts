@@ -1,16 +1,6 @@
-// Loads the WebAssembly SIMD kernels (assembly/, embedded base64 in bytes.ts) and owns
-// their memory: packing scratch per thread from `work` on, operands copied in from `data`
-// on. A tiny probe module says whether the runtime has relaxed SIMD, so that only the
-// build it runs (FMA in gemm, or plain SIMD) is decoded. They compile synchronously at
-// import; where that is refused (large modules on some browsers' main thread), compileAsync does it.
-//
-// Where SharedArrayBuffer exists the memory is a shared WebAssembly.Memory (the same
-// bytes, with the import's limits marked shared), which worker threads run kernels on
-// (threads.ts) and which grows in place: growing a shared memory detaches nothing.
-// Otherwise it is sized up front and, when an operand does not fit, replaced by a bigger
-// one with a fresh instance, never grown: Memory.grow on a non-shared memory detaches the
-// old ArrayBuffer, and one detached buffer anywhere in the process makes V8 check every
-// typed-array access from then on (measured 1.3-1.9x slower JavaScript).
+// Loads the WebAssembly SIMD kernels (assembly/, base64 in bytes.ts) and owns their memory:
+// packing scratch per thread from `work`, each call's copied operands and the resident
+// blocks from `data`. Why it is shared, or replaced rather than grown: PERFORMANCE.md.
 
 import type { FloatArray } from "../../dtype.js";
 import { wasmBase64, wasmRelaxedBase64 } from "./bytes.js";

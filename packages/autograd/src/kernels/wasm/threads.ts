@@ -1,22 +1,6 @@
-// The kernels' thread pool: worker threads (worker_threads in Node, Web Workers in a
-// crossOriginIsolated page), each with its own instance of the kernels on the one shared
-// WebAssembly.Memory. A parallel call hands thread j its own part of the output (rows or
-// columns of C) and never splits a sum, so the result has the same bits for any number
-// of threads. Thread 0 is the caller's; it runs part 0 while the workers run theirs.
-//
-// Control block (heap.control, Int32 words): per worker j (1-based) a 256-byte slot at
-// 256·j: [0] sequence number of its task, [1] ready flag, [2] the last task done, [3] set
-// when a task threw, [4] the last task claimed, then from byte 24 the task as Float64s:
-// the export's index, then its arguments. Slot 0's word 0 holds how long to spin. The
-// caller bumps the sequence number and notifies; the worker spins briefly (a training
-// step issues its parallel calls tens of microseconds apart), then sleeps in
-// Atomics.wait. With more threads than cores, nobody spins: a spinning thread would hold
-// the core that the awaited one needs.
-// Each part is claimed (compare-exchange of word 4 to its sequence number) by the worker
-// or, once its own part is done, by the caller: a worker that is not running (the
-// machine is busy, or it is still asleep) costs the caller its part's time, never a wait.
-// A claim only ever moves word 4 forward (`isNewer`): a worker descheduled while the caller
-// ran that task and the next itself must not claim the old one back over the slot's new task.
+// The kernels' thread pool: workers (worker_threads in Node, Web Workers in a
+// crossOriginIsolated page) with their own instances of the kernels on the one shared
+// WebAssembly.Memory. A split never divides a sum, so any thread count gives the same bits.
 
 import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap } from "./module.js";
 
@@ -24,6 +8,17 @@ import { CONTROL_BYTES, CONTROL_SLOT_BYTES as SLOT, MAX_THREADS, type WasmHeap }
 export const TASK_EXPORTS = ["sgemmBlock", "dgemmBlock", "sgemmPacked", "dgemmPacked"] as const;
 type TaskExport = (typeof TASK_EXPORTS)[number];
 
+// Control block (heap.control, Int32 words): per worker j (1-based) a 256-byte slot at
+// 256·j: [0] sequence number of its task, [1] ready flag, [2] the last task done, [3] set
+// when a task threw, [4] the last task claimed, then from byte 24 the task as Float64s:
+// the export's index, then its arguments. Slot 0's word 0 holds how long to spin. The
+// caller bumps the sequence number and notifies; the worker spins briefly (a training
+// step issues its parallel calls tens of microseconds apart), then sleeps in
+// Atomics.wait. With more threads than cores, nobody spins: a spinning thread would hold
+// the core that the awaited one needs. Thread 0 is the caller, which runs part 0; each
+// other part is claimed (compare-exchange of word 4 to its sequence number) by its worker
+// or, once part 0 is done, by the caller: a worker that is not running (a busy machine, or
+// still asleep) costs the caller that part's time, never a wait.
 const SEQ = 0, READY = 1, DONE = 2, FAILED = 3, CLAIM = 4, TASK = 3; // Int32 words; TASK in Float64 words
 const SPIN_WORD = 0; // in slot 0
 /** Arguments a task carries at most (the slot holds the export's index and these after byte 16). */
@@ -31,7 +26,11 @@ const MAX_ARGS = SLOT / 8 - TASK - 1;
 /** Polls of the caller (waiting for workers) and of a worker (waiting for work) before sleeping. */
 const SPIN = 20000;
 
-/** Whether sequence number a comes after b (the numbers wrap around at 2³²). */
+/**
+ * Whether sequence number a comes after b (the numbers wrap around at 2³²). A claim only
+ * moves word 4 forward: a worker descheduled while the caller ran that task and the next
+ * itself must not claim the old one back over the slot's new task.
+ */
 export function isNewer(a: number, b: number): boolean {
   return ((a - b) | 0) > 0;
 }
