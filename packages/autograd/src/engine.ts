@@ -252,30 +252,9 @@ function walk(op: string, root: Tensor, seed: Tensor, capture: Capture | null, r
       const list = liveHooks > 0 ? hooks.get(t) : undefined;
       if (list !== undefined && list.length > 0) g = runHooks(t, g, list);
       const node = t.gradFn;
-      if (capture !== null) {
-        const k = capture.targets.get(t);
-        if (k !== undefined) capture.captured[k] = own(g, false);
-        if (node === null) continue;
-      } else if (node === null) {
-        accumulate(t, g, true, createGraph);
-        continue;
-      } else if (t.retainsGrad) {
-        accumulate(t, g, false, createGraph);
-      }
+      if (!deliver(t, g, node, capture, createGraph) || node === null) continue;
       const grads = createGraph ? differentiableGrads(node, g, t, retainGraph) : rawGrads(node, g, retainGraph, counts);
-      for (let k = 0; k < node.inputs.length; k++) {
-        const input = node.inputs[k];
-        const gk = grads[k];
-        if (gk === null || gk === undefined) continue;
-        if (!input.requiresGrad || (needed !== null && !needed.has(input))) {
-          recycle(gk);
-          continue;
-        }
-        const shaped = createGraph ? unbroadcastGraph(gk, input.shape) : unbroadcast(gk, input.shape);
-        if (shaped !== gk) recycle(gk);
-        const prev = pending.get(input);
-        pending.set(input, prev === undefined ? shaped : createGraph ? prev.add(shaped) : addPending(prev, shaped));
-      }
+      passOn(node, grads, pending, needed, createGraph);
       if (!retainGraph) {
         node.inputs = [];
         node.backward = null;
@@ -284,6 +263,41 @@ function walk(op: string, root: Tensor, seed: Tensor, capture: Capture | null, r
     }
   } finally {
     gradEnabled = previous;
+  }
+}
+
+/**
+ * Hand t's gradient g to whoever wants it: the capture (grad()), or t.grad for a leaf or
+ * a tensor that retains its grad. False when the walk stops at t (a leaf under backward()).
+ */
+function deliver(t: Tensor, g: Tensor, node: Node | null, capture: Capture | null, createGraph: boolean): boolean {
+  if (capture !== null) {
+    const k = capture.targets.get(t);
+    if (k !== undefined) capture.captured[k] = own(g, false);
+    return true;
+  }
+  if (node === null) {
+    accumulate(t, g, true, createGraph);
+    return false;
+  }
+  if (t.retainsGrad) accumulate(t, g, false, createGraph);
+  return true;
+}
+
+/** Add each input's gradient, broadcasting undone, into what is pending for it; drop the ones nobody needs. */
+function passOn(node: Node, grads: (Tensor | null)[], pending: Map<Tensor, Tensor>, needed: Set<Tensor> | null, createGraph: boolean): void {
+  for (let k = 0; k < node.inputs.length; k++) {
+    const input = node.inputs[k];
+    const gk = grads[k];
+    if (gk === null || gk === undefined) continue;
+    if (!input.requiresGrad || (needed !== null && !needed.has(input))) {
+      recycle(gk);
+      continue;
+    }
+    const shaped = createGraph ? unbroadcastGraph(gk, input.shape) : unbroadcast(gk, input.shape);
+    if (shaped !== gk) recycle(gk);
+    const prev = pending.get(input);
+    pending.set(input, prev === undefined ? shaped : createGraph ? prev.add(shaped) : addPending(prev, shaped));
   }
 }
 
