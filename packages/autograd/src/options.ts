@@ -63,25 +63,32 @@ export function checkOptions<T extends object>(fn: string, opts: unknown, schema
  * Example: `checkValue("clipGradNorm", "maxNorm", maxNorm, { type: "number", min: 0, infinite: true })`.
  */
 export function checkValue<V = unknown>(fn: string, name: string, value: unknown, rule: OptionRule | OptionType): V {
-  const r = typeof rule === "string" ? { type: rule } : rule;
+  const r = typeof rule === "string" ? (TYPE_RULES[rule] ??= { type: rule }) : rule;
   if (value === undefined) {
     if (r.required) throw new TypeError(`${fn}: ${name} is required (${expectedText(r)})`);
     return value as V;
   }
   if (value === null && r.nullable) return value as V;
-  const fail = (E: typeof TypeError | typeof RangeError): never => {
-    throw new E(`${fn}: ${name} must be ${expectedText(r)}, got ${describeValue(value)}`);
-  };
-  const type = r.type ?? typeFromOneOf(r.oneOf);
-  if (type !== undefined && !hasType(value, type)) fail(typeof value === "number" && (type === "number" || type === "integer") ? RangeError : TypeError);
-  if (r.is !== undefined && !r.is(value)) fail(TypeError);
-  if (r.oneOf !== undefined && !r.oneOf.includes(value as string)) fail(RangeError);
-  if (typeof value === "number" && (type === "number" || type === "integer")) {
-    if (Number.isNaN(value) || (!r.infinite && !Number.isFinite(value) && type === "number")) fail(RangeError);
-    if ((r.min !== undefined && value < r.min) || (r.max !== undefined && value > r.max)) fail(RangeError);
-    if ((r.above !== undefined && !(value > r.above)) || (r.below !== undefined && !(value < r.below))) fail(RangeError);
-  }
+  const E = problemOf(value, r);
+  if (E !== null) throw new E(`${fn}: ${name} must be ${expectedText(r)}, got ${describeValue(value)}`);
   return value as V;
+}
+
+/** The rules of plain type names, made once (checkValue runs on every op call). */
+const TYPE_RULES: Partial<Record<OptionType, OptionRule>> = {};
+
+/** The error a value that breaks rule r gets (the first check it fails decides), or null when it passes. */
+function problemOf(value: unknown, r: OptionRule): typeof TypeError | typeof RangeError | null {
+  const type = r.type ?? typeFromOneOf(r.oneOf);
+  if (type !== undefined && !hasType(value, type)) return typeof value === "number" && (type === "number" || type === "integer") ? RangeError : TypeError;
+  if (r.is !== undefined && !r.is(value)) return TypeError;
+  if (r.oneOf !== undefined && !r.oneOf.includes(value as string)) return RangeError;
+  if (typeof value === "number" && (type === "number" || type === "integer")) {
+    if (Number.isNaN(value) || (!r.infinite && !Number.isFinite(value) && type === "number")) return RangeError;
+    if ((r.min !== undefined && value < r.min) || (r.max !== undefined && value > r.max)) return RangeError;
+    if ((r.above !== undefined && !(value > r.above)) || (r.below !== undefined && !(value < r.below))) return RangeError;
+  }
+  return null;
 }
 
 function hasType(v: unknown, type: OptionType): boolean {
@@ -100,7 +107,8 @@ function hasType(v: unknown, type: OptionType): boolean {
 function typeFromOneOf(values: OptionRule["oneOf"]): OptionType | undefined {
   if (values === undefined || values.length === 0) return undefined;
   const t = typeof values[0];
-  return values.every((v) => typeof v === t) ? (t as OptionType) : undefined;
+  for (const v of values) if (typeof v !== t) return undefined;
+  return t as OptionType;
 }
 
 const ARTICLE: Record<OptionType, string> = {
