@@ -4,33 +4,20 @@
 //
 // Shapes: B batch, T time, I input, H hidden, C classes.
 
-import { createRng, randn, SGD, tensor, type FloatDtype } from "@unroll/autograd";
-import { crossEntropy, sequenceCrossEntropy } from "@unroll/losses";
+import { createRng, randn, type FloatDtype } from "@unroll/autograd";
 import { GRU, Linear, LSTM, RNN } from "@unroll/rnn";
 import { fmtNum, fmtRatio, median, printTable, timeInterleaved, type SuiteOptions } from "../timing.js";
 import { makeProblem, workloads, type Problem, type Trainer } from "./problem.js";
+import { layerTrainer } from "./unroll.js";
 
 type Cell = "rnn" | "gru" | "lstm";
 
 /** The workload with `cell` as its recurrent layer (PyTorch's initialisation from a fixed seed). */
 function cellTrainer(p: Problem, cell: Cell, dtype: FloatDtype): Trainer {
-  const { B, T, I, H, C, kind, lr } = p.w;
+  const { I, H, C } = p.w;
   const rng = createRng(7);
   const layer = cell === "gru" ? new GRU(I, H, { rng, dtype }) : cell === "lstm" ? new LSTM(I, H, { rng, dtype }) : new RNN(I, H, { rng, dtype });
-  const head = new Linear(H, C, { rng, dtype });
-  const opt = new SGD([...layer.parameters(), ...head.parameters()], { lr });
-  const x = tensor(p.x, { dtype, shape: [B, T, I] });
-  const y = tensor(p.y, { dtype: "int32", shape: kind === "lm" ? [B, T] : [B] });
-  return {
-    step(): number {
-      opt.zeroGrad();
-      const { output, hN } = layer.forward(x);
-      const loss = kind === "lm" ? sequenceCrossEntropy(head.forward(output), y) : crossEntropy(head.forward(hN.select(0, 0)), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    },
-  };
+  return layerTrainer(p, layer, new Linear(H, C, { rng, dtype }), dtype);
 }
 
 /**

@@ -57,7 +57,7 @@ export function genericOpsTrainer(p: Problem, dtype: FloatDtype): Trainer {
 
 /** The model a user writes: RNN (or LSTM) + Linear head + the fused loss + SGD. */
 export function publicApiTrainer(p: Problem, dtype: FloatDtype): Trainer {
-  const { B, T, I, H, C, kind, lr, cell } = p.w;
+  const { I, H, C, cell } = p.w;
   const rnn = cell === "lstm" ? new LSTM(I, H, { dtype }) : new RNN(I, H, { dtype });
   const head = new Linear(H, C, { dtype });
   const w = weightsAsTensors(p.init, p, dtype);
@@ -68,7 +68,19 @@ export function publicApiTrainer(p: Problem, dtype: FloatDtype): Trainer {
     "layers.0.biasHh": w.biasHh,
   });
   head.loadStateDict({ weight: w.weightOut, bias: w.biasOut });
-  const params = [...rnn.parameters(), ...head.parameters()];
+  return layerTrainer(p, rnn, head, dtype);
+}
+
+/** A recurrent layer as the trainers use it: RNN, GRU or LSTM, batch first, default state. */
+export interface SequenceLayer {
+  forward(x: Tensor): { output: Tensor; hN: Tensor };
+  parameters(): Iterable<Tensor>;
+}
+
+/** One SGD step of `layer` + `head` on p's data with the fused losses, as a user writes it. */
+export function layerTrainer(p: Problem, layer: SequenceLayer, head: Linear, dtype: FloatDtype): Trainer {
+  const { B, T, I, kind, lr } = p.w;
+  const params = [...layer.parameters(), ...head.parameters()];
   if (params.some((q) => q.dtype !== dtype)) throw new Error(`unroll ${dtype}: the modules' parameters are not ${dtype}`);
   const opt = new SGD(params, { lr });
   const x = tensor(p.x, { dtype, shape: [B, T, I] });
@@ -76,11 +88,8 @@ export function publicApiTrainer(p: Problem, dtype: FloatDtype): Trainer {
   return {
     step(): number {
       opt.zeroGrad();
-      const { output, hN } = rnn.forward(x);
-      const loss =
-        kind === "lm"
-          ? sequenceCrossEntropy(head.forward(output), y)
-          : crossEntropy(head.forward(hN.select(0, 0)), y);
+      const { output, hN } = layer.forward(x);
+      const loss = kind === "lm" ? sequenceCrossEntropy(head.forward(output), y) : crossEntropy(head.forward(hN.select(0, 0)), y);
       loss.backward();
       opt.step();
       return loss.item();
