@@ -27,14 +27,14 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
   const at = (b: number, t: number): number => (batchFirst ? b * T + t : t * B + b) * D * H;
   // time t is slot t + 1 of the forward direction, slot t of the reverse
   const first = (d: number): number => (d === 0 ? B * H : 0);
+  // the states' rows [T, B] become the output's [B, T] (batchFirst), or stay in order
+  const [A, Bo] = batchFirst ? [T, B] : [T * B, 1];
   /** Rows (b, t) past their length: 0 in the output, and no gradient back. */
   const padded: [number, number][] = [];
   if (lengths !== null) for (let b = 0; b < B; b++) for (let t = lengths[b]; t < T; t++) padded.push([b, t]);
   const out = into !== null ? into.subarray(0, B * T * D * H) : floatBuffer(dtype, B * T * D * H);
   dirs.forEach((s, d) => {
-    // [T, B, H] → [B, T, ·] (batchFirst) or row for row into [T, B, ·]
-    if (batchFirst) kernels.swapAxes(out, d * H, D * H, floatData(s.view, dtype), first(d), H, T, B, H);
-    else kernels.swapAxes(out, d * H, D * H, floatData(s.view, dtype), first(d), H, T * B, 1, H);
+    kernels.swapAxes(out, d * H, D * H, floatData(s.view, dtype), first(d), H, A, Bo, H);
   });
   for (const [b, t] of padded) out.fill(0, at(b, t), at(b, t) + D * H);
   const shape = batchFirst ? [B, T, D * H] : [T, B, D * H];
@@ -45,8 +45,7 @@ export function layerOutput(dirs: Tensor[], lengths: Int32Array | null, batchFir
       if (!s.requiresGrad) return null;
       const dsTensor = freshGrad(dtype, s.shape);
       const ds = dsTensor.buffer as FloatArray;
-      if (batchFirst) kernels.swapAxes(ds, first(d), H, dout, d * H, D * H, B, T, H);
-      else kernels.swapAxes(ds, first(d), H, dout, d * H, D * H, T * B, 1, H);
+      kernels.swapAxes(ds, first(d), H, dout, d * H, D * H, Bo, A, H);
       for (const [b, t] of padded) ds.fill(0, first(d) + (t * B + b) * H, first(d) + (t * B + b + 1) * H);
       return dsTensor;
     });

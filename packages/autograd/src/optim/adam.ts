@@ -1,7 +1,7 @@
 // Adam and AdamW: torch.optim.Adam's update rule (with amsgrad), with L2 weight decay
 // added to the gradient (Adam) or decoupled from it (AdamW: θ ← θ(1 - lr·λ) first).
 
-import type { FloatArray, TypedArray } from "../dtype.js";
+import type { FloatArray, FloatDtype, TypedArray } from "../dtype.js";
 import { kernels, residentBuffer } from "../kernels/index.js";
 import type { Tensor } from "../tensor.js";
 import { Optimizer, type GroupInput, type ParamGroup, type ParamState } from "./optimizer.js";
@@ -58,13 +58,13 @@ export class Adam extends Optimizer {
     const amsgrad = group.amsgrad as boolean;
     const n = p.length;
     // The moments live in the kernels' memory (resident), so the wasm update reads them in place.
-    const moment = (): FloatArray => residentBuffer(param.dtype as "float32" | "float64", n);
+    const dtype = param.dtype as FloatDtype;
     if (s.exp_avg === undefined) {
       s.step = 0;
-      s.exp_avg = moment();
-      s.exp_avg_sq = moment();
+      s.exp_avg = residentBuffer(dtype, n);
+      s.exp_avg_sq = residentBuffer(dtype, n);
     }
-    if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = moment();
+    if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = residentBuffer(dtype, n);
     const t = (s.step as number) + 1;
     s.step = t;
     kernels.adamUpdate(p, g, s.exp_avg as FloatArray, s.exp_avg_sq as FloatArray, amsgrad ? (s.max_exp_avg_sq as FloatArray) : null, {

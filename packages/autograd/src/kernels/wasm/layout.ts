@@ -1,5 +1,5 @@
-// swapAxes (kernels/layout.ts) in wasm: one memory.copy a row, the operands moved in and out
-// in bulk when they are not resident. Rows of a dst with a wider pitch keep what lies
+// swapAxes (kernels/layout.ts) in wasm: rows moved by vector copies, the operands moved in
+// and out in bulk when they are not resident. Rows of a dst with a wider pitch keep what lies
 // between them (copied in first).
 
 import type { SwapAxes } from "../layout.js";
